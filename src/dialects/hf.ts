@@ -1,0 +1,137 @@
+/**
+ * The `hf` dialect: what the official Llama 3.1 Instruct chat template
+ * (fixtures/llama-3.1-instruct.chat_template.jinja) renders under transformers' Jinja setup.
+ * Each block below mirrors one block of the template, in the template's order, so the two can be
+ * read side by side. Quirks are reproduced on purpose; README.md lists them.
+ */
+import { TemplateError } from "../errors.js";
+import type { NormalizedMessage } from "../messages.js";
+import type { ResolvedRenderOptions } from "../options.js";
+import { pyJsonDumps, pyStr, pyStrip } from "../pyjson.js";
+import { SegmentBuilder, type Segment } from "../segments.js";
+import { DEFAULT_DATE_STRING } from "../tokens.js";
+
+const JSON_CALL_INSTRUCTIONS =
+  'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' +
+  "Do not use variables.\n\n";
+
+/** Renders normalised messages as the official template does. */
+export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
+  const out = new SegmentBuilder();
+  const tools = opts.tools;
+  const builtin = opts.builtinTools;
+  let messages = input;
+
+  out.special("<|begin_of_text|>");
+
+  // {%- if messages[0]['role'] == 'system' %} — with no messages at all, the template fails here.
+  if (messages.length === 0) {
+    throw new TemplateError("empty_conversation", "the conversation has no messages; the template needs at least one");
+  }
+  let systemMessage = "";
+  const first = messages[0]!;
+  if (first.role === "system" && first.kind === "text") {
+    systemMessage = pyStrip(first.content);
+    messages = messages.slice(1);
+  }
+
+  // System message + builtin tools
+  out.special("<|start_header_id|>").text("system").special("<|end_header_id|>").text("\n\n");
+  if (builtin !== null || tools !== null) out.text("Environment: ipython\n");
+  if (builtin !== null) {
+    out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
+  }
+  out.text("Cutting Knowledge Date: December 2023\n");
+  out.text("Today Date: " + (opts.dateString ?? DEFAULT_DATE_STRING) + "\n\n");
+  if (tools !== null && !opts.toolsInUserMessage) {
+    out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
+    out.text(JSON_CALL_INSTRUCTIONS);
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]) + "\n\n");
+  }
+  out.text(systemMessage);
+  out.special("<|eot_id|>");
+
+  // Custom tools are passed in the first user message with some extra guidance.
+  if (opts.toolsInUserMessage && tools !== null) {
+    const carrier = messages[0];
+    if (carrier === undefined) {
+      throw new TemplateError(
+        "no_first_user_message",
+        "tools go in the first user message (toolsInUserMessage: true) but the conversation has no message after the system message",
+        undefined,
+        "Cannot put tools in the first user message when there's no first user message!",
+      );
+    }
+    if (carrier.kind !== "text" || carrier.role !== "user") {
+      // The template would silently take this message's content as the user's; no one wants that.
+      throw new TemplateError(
+        "no_first_user_message",
+        `tools go in the first user message (toolsInUserMessage: true) but this message has role ${carrier.role}; ` +
+          `start the conversation with a user message or pass toolsInUserMessage: false`,
+        carrier.index,
+      );
+    }
+    messages = messages.slice(1);
+    out.special("<|start_header_id|>").text("user").special("<|end_header_id|>").text("\n\n");
+    out.text("Given the following functions, please respond with a JSON for a function call ");
+    out.text("with its proper arguments that best answers the given prompt.\n\n");
+    out.text(JSON_CALL_INSTRUCTIONS);
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]) + "\n\n");
+    out.text(pyStrip(carrier.content));
+    out.special("<|eot_id|>");
+  }
+
+  for (const message of messages) {
+    switch (message.kind) {
+      case "text":
+        out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
+        out.text(pyStrip(message.content)).special("<|eot_id|>");
+        break;
+      case "tool_call": {
+        if (message.calls.length !== 1) {
+          throw new TemplateError(
+            "multiple_tool_calls",
+            `an assistant message must carry exactly one tool call (Llama 3.1 supports one call per message), got ${message.calls.length}; ` +
+              `split the calls into consecutive assistant/tool message pairs`,
+            message.index,
+            "This model only supports single tool-calls at once!",
+          );
+        }
+        const call = message.calls[0]!;
+        out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
+        if (builtin !== null && builtin.includes(call.name)) {
+          const args = Object.entries(call.arguments).map(([k, v]) => {
+            if (typeof v !== "string") {
+              throw new TemplateError(
+                "builtin_argument_not_string",
+                `built-in tool call ${call.name}: argument "${k}" must be a string (the template concatenates it into ${k}="..."), got ${v === null ? "null" : typeof v}`,
+                message.index,
+              );
+            }
+            return `${k}="${v}"`;
+          });
+          out.special("<|python_tag|>").text(`${call.name}.call(${args.join(", ")})`);
+        } else {
+          out.text(`{"name": "${call.name}", "parameters": ${pyJsonDumps(call.arguments, {}, ["messages", message.index, "tool_calls", 0, "function", "arguments"])}}`);
+        }
+        // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
+        out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
+        break;
+      }
+      case "tool_result": {
+        out.special("<|start_header_id|>").text("ipython").special("<|end_header_id|>").text("\n\n");
+        const c = message.content;
+        // Strings are "iterable" in Jinja, so a string result is JSON-quoted like a mapping or list.
+        const iterable = typeof c === "string" || (c !== null && typeof c === "object");
+        out.text(iterable ? pyJsonDumps(c, {}, ["messages", message.index, "content"]) : pyStr(c as number | boolean | null));
+        out.special("<|eot_id|>");
+        break;
+      }
+    }
+  }
+
+  if (opts.addGenerationPrompt) {
+    out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
+  }
+  return out.build();
+}

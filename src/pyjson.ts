@@ -1,0 +1,142 @@
+/**
+ * Python-compatible serialisation. The official template runs under transformers, whose `tojson`
+ * is `json.dumps(x, ensure_ascii=False, indent=...)` and whose `trim` is `str.strip()`. Most byte
+ * mismatches between JavaScript renderers and the real prompt come from the small differences
+ * between those and `JSON.stringify` / `String.prototype.trim`: separators (`", "`, `": "`), float
+ * formatting (`1e-05` vs `0.00001`), which characters count as whitespace. They all live here.
+ */
+import { SerializationError, type ErrorPath } from "./errors.js";
+
+/** Options of {@link pyJsonDumps}, named after Python's. */
+export interface PyJsonOptions {
+  /** Indent width; `undefined` writes one line with `", "` and `": "` separators. */
+  indent?: number;
+}
+
+/**
+ * `json.dumps(value, ensure_ascii=False, indent=indent)` as Python writes it.
+ *
+ * JavaScript values map to Python ones as follows: integer-valued numbers and BigInts are Python
+ * ints (`1`, never `1.0`); other numbers are floats in Python's `repr` (`0.1`, `1e-05`); objects
+ * keep insertion order (but JavaScript lists integer-like keys first); a key whose value is
+ * `undefined` is left out, as `JSON.stringify` does; `toJSON()` is honoured. NaN, ±Infinity,
+ * functions, symbols, `undefined` array items and cycles throw a {@link SerializationError}:
+ * Python would write `NaN`, which is not JSON, and the rest have no Python equivalent.
+ */
+export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: ErrorPath = []): string {
+  const indent = options.indent;
+  const seen = new Set<object>();
+  const parts: string[] = [];
+
+  const write = (v: unknown, level: number, at: (string | number)[]): void => {
+    if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function") {
+      v = (v as { toJSON: (key: string) => unknown }).toJSON(String(at[at.length - 1] ?? ""));
+    }
+    if (v === null) return void parts.push("null");
+    switch (typeof v) {
+      case "string":
+        return void parts.push(pyJsonString(v));
+      case "boolean":
+        return void parts.push(v ? "true" : "false");
+      case "number":
+        return void parts.push(pyNumber(v, at));
+      case "bigint":
+        return void parts.push(v.toString());
+      case "object":
+        break;
+      default:
+        throw new SerializationError(`a ${typeof v} cannot be written as JSON`, at);
+    }
+    const obj = v as object;
+    if (seen.has(obj)) throw new SerializationError("circular reference", at);
+    if (obj instanceof Map || obj instanceof Set) {
+      throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, at);
+    }
+    seen.add(obj);
+    const open = Array.isArray(obj) ? "[" : "{";
+    const close = Array.isArray(obj) ? "]" : "}";
+    const items: Array<[string | number, unknown]> = Array.isArray(obj)
+      ? obj.map((x, i) => [i, x] as [number, unknown])
+      : Object.entries(obj).filter(([, x]) => x !== undefined);
+    if (items.length === 0) {
+      parts.push(open + close);
+    } else {
+      const inner = indent === undefined ? "" : "\n" + " ".repeat(indent * (level + 1));
+      const outer = indent === undefined ? "" : "\n" + " ".repeat(indent * level);
+      const sep = indent === undefined ? ", " : ",";
+      parts.push(open);
+      items.forEach(([k, x], i) => {
+        if (i > 0) parts.push(sep);
+        parts.push(inner);
+        if (typeof k === "string") parts.push(pyJsonString(k), ": ");
+        if (x === undefined) throw new SerializationError("undefined cannot be written as JSON", [...at, k]);
+        write(x, level + 1, [...at, k]);
+      });
+      parts.push(outer, close);
+    }
+    seen.delete(obj);
+  };
+
+  write(value, 0, [...path]);
+  return parts.join("");
+}
+
+const ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+};
+
+/** A JSON string literal as Python's `json.dumps(s, ensure_ascii=False)` writes it. */
+export function pyJsonString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
+}
+
+/**
+ * A number as Python writes it (`str()`, `repr()` and `json.dumps` agree for finite numbers).
+ * Integer-valued numbers are written as Python ints, because JSON has no int/float distinction and
+ * integers are what tool arguments almost always mean.
+ */
+export function pyNumber(n: number, path: ErrorPath = []): string {
+  if (!Number.isFinite(n)) {
+    throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, path);
+  }
+  if (Number.isInteger(n)) return Object.is(n, -0) ? "0" : BigInt(n).toString();
+  const exp = n.toExponential(); // shortest round-trip digits, like Python's repr
+  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(exp)!;
+  const e = Number(m[3]) * (m[2] === "-" ? -1 : 1);
+  // Python's repr switches to exponent form below 1e-4 (and at 1e16, but those are integers).
+  if (e < -4) return `${m[1]}e-${m[3]!.padStart(2, "0")}`;
+  return n.toString();
+}
+
+/**
+ * Python's `str(value)` for the scalars the template prints without `tojson`
+ * (`True`, `None`, `3.5`).
+ */
+export function pyStr(value: null | undefined | boolean | number | bigint | string): string {
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number") return pyNumber(value);
+  return String(value);
+}
+
+/** Characters Python's `str.isspace()` accepts, i.e. what `str.strip()` and Jinja's `trim` remove. */
+const PY_WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PY_STRIP = new RegExp(`^[${PY_WS}]+|[${PY_WS}]+$`, "g");
+const PY_SPACE = new RegExp(`^[${PY_WS}]$`);
+
+/** Python's `s.strip()` (Jinja's `trim` filter). Differs from `String.prototype.trim` on U+FEFF and U+001C..U+001F, U+0085. */
+export function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, "");
+}
+
+/** True when the single character `c` is whitespace to Python. */
+export function isPySpace(c: string): boolean {
+  return PY_SPACE.test(c);
+}

@@ -1,0 +1,75 @@
+/**
+ * The Llama 3.1 special-token table and the chat roles.
+ *
+ * Some npm tokenizer packages labelled "llama3_1" still carry Llama 3's names for 128008/128010
+ * (`<|reserved_special_token_3|>` / `_4|>`); the text vocabulary is identical, the special table is
+ * not. This table is Llama 3.1's, and it is the one every other module uses.
+ */
+
+/** Named special tokens of Llama 3.1 and their ids. */
+export const SPECIAL_TOKENS = {
+  "<|begin_of_text|>": 128000,
+  "<|end_of_text|>": 128001,
+  "<|finetune_right_pad_id|>": 128004,
+  "<|start_header_id|>": 128006,
+  "<|end_header_id|>": 128007,
+  "<|eom_id|>": 128008,
+  "<|eot_id|>": 128009,
+  "<|python_tag|>": 128010,
+} as const;
+
+/** One of the named special tokens, e.g. `"<|eot_id|>"`. */
+export type SpecialTokenName = keyof typeof SPECIAL_TOKENS;
+
+/** The first and last id of Llama 3's special-token block (128000..128255). */
+export const FIRST_SPECIAL_ID = 128000;
+export const LAST_SPECIAL_ID = 128255;
+
+/**
+ * Ids of the reserved tokens in Llama 3.1's order: 128002, 128003, 128005, then 128011..128255,
+ * named `<|reserved_special_token_0|>` .. `<|reserved_special_token_247|>`.
+ */
+const RESERVED_IDS: readonly number[] = (() => {
+  const ids = [128002, 128003, 128005];
+  for (let id = 128011; id <= LAST_SPECIAL_ID; id++) ids.push(id);
+  return ids;
+})();
+
+const NAME_BY_ID = new Map<number, string>();
+for (const [name, id] of Object.entries(SPECIAL_TOKENS)) NAME_BY_ID.set(id, name);
+RESERVED_IDS.forEach((id, n) => NAME_BY_ID.set(id, `<|reserved_special_token_${n}|>`));
+const ID_BY_NAME = new Map<string, number>();
+for (const [id, name] of NAME_BY_ID) ID_BY_NAME.set(name, id);
+
+/** The text of the special token with this id (named or reserved), or undefined outside 128000..128255. */
+export function specialTokenName(id: number): string | undefined {
+  return NAME_BY_ID.get(id);
+}
+
+/** The id of a special token given by its text (named or `<|reserved_special_token_N|>`), or undefined. */
+export function specialTokenId(text: string): number | undefined {
+  return ID_BY_NAME.get(text);
+}
+
+/** True when `id` is in Llama 3's special-token block. */
+export function isSpecialTokenId(id: number): boolean {
+  return id >= FIRST_SPECIAL_ID && id <= LAST_SPECIAL_ID;
+}
+
+/**
+ * Matches any Llama 3.1 special token written as text. Global: use with `matchAll` / `replace`.
+ * Reserved tokens are matched only for the numbers that exist (0..247).
+ */
+export const SPECIAL_TOKEN_PATTERN =
+  /<\|(?:begin_of_text|end_of_text|finetune_right_pad_id|start_header_id|end_header_id|eom_id|eot_id|python_tag|reserved_special_token_(?:24[0-7]|2[0-3]\d|1\d\d|[1-9]?\d))\|>/g;
+
+/** Chat roles Llama 3.1 was trained on. OpenAI-style `tool` is rendered as `ipython`. */
+export const ROLES = ["system", "user", "assistant", "ipython"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Built-in tools of Llama 3.1 (`Tools:` line of the system prompt). */
+export const BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "code_interpreter"] as const;
+export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number];
+
+/** The `Today Date:` the official template uses when no date is given. */
+export const DEFAULT_DATE_STRING = "26 Jul 2024";
