@@ -16,7 +16,9 @@ export type ErrorCode =
   | "INVALID_TOOL_ARGUMENTS"
   | "TEMPLATE_RENDER_FAILED"
   | "TGI_HTTP_ERROR"
-  | "TGI_STREAM_ERROR";
+  | "TGI_STREAM_ERROR"
+  | "INVALID_TOOL_DEFINITION"
+  | "TOKENIZER_ERROR";
 
 /** A path into the input, e.g. `["messages", 2, "tool_calls", 0, "function", "arguments"]`. */
 export type ErrorPath = ReadonlyArray<string | number>;

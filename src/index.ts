@@ -21,3 +21,4 @@ export {
 } from "./tokens.js";
 export { pyJsonDumps, pyStrip } from "./pyjson.js";
 export * from "./errors.js";
+export { renderWithTemplate, type TemplateRenderOptions } from "./template.js";

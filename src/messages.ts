@@ -4,7 +4,7 @@
  * both dialects render. Data flows one way: raw input → `NormalizedMessage[]` → segments.
  */
 import { z } from "zod";
-import { InvalidMessageError, SpecialTokenError, type ErrorPath } from "./errors.js";
+import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "./errors.js";
 import { SPECIAL_TOKEN_PATTERN } from "./tokens.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -244,14 +244,33 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
  */
 export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy, path: ErrorPath, role?: string): T {
   if (policy === "allow") return value;
+  const ancestors = new Set<object>();
   const visit = (v: unknown, at: ErrorPath): unknown => {
+    if (v !== null && typeof v === "object") {
+      if (ancestors.has(v)) throw new SerializationError("circular reference", at);
+      ancestors.add(v);
+      try {
+        return visitObject(v, at);
+      } finally {
+        ancestors.delete(v);
+      }
+    }
     if (typeof v === "string") {
       SPECIAL_TOKEN_PATTERN.lastIndex = 0;
       const m = SPECIAL_TOKEN_PATTERN.exec(v);
       if (!m) return v;
       if (policy === "reject") throw new SpecialTokenError(m[0], at, role);
-      return v.replace(SPECIAL_TOKEN_PATTERN, "");
+      // Repeat: removing one token can join the halves of another ("<|eot<|eot_id|>_id|>").
+      let out = v;
+      for (let prev = ""; prev !== out; ) {
+        prev = out;
+        out = out.replace(SPECIAL_TOKEN_PATTERN, "");
+      }
+      return out;
     }
+    return v;
+  };
+  const visitObject = (v: object, at: ErrorPath): unknown => {
     if (Array.isArray(v)) {
       let changed = false;
       const out = v.map((x, i) => {
