@@ -245,55 +245,55 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
 export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy, path: ErrorPath, role?: string): T {
   if (policy === "allow") return value;
   const ancestors = new Set<object>();
-  const visit = (v: unknown, at: ErrorPath): unknown => {
-    if (v !== null && typeof v === "object") {
-      if (ancestors.has(v)) throw new SerializationError("circular reference", at);
-      ancestors.add(v);
-      try {
-        return visitObject(v, at);
-      } finally {
-        ancestors.delete(v);
-      }
+  // One mutable path, copied only for an error: this walks every tool definition on every render.
+  const at: Array<string | number> = [...path];
+  const visitString = (v: string): string => {
+    if (!v.includes("<|")) return v;
+    SPECIAL_TOKEN_PATTERN.lastIndex = 0;
+    const m = SPECIAL_TOKEN_PATTERN.exec(v);
+    if (!m) return v;
+    if (policy === "reject") throw new SpecialTokenError(m[0], [...at], role);
+    // Repeat: removing one token can join the halves of another ("<|eot<|eot_id|>_id|>").
+    let out = v;
+    for (let prev = ""; prev !== out; ) {
+      prev = out;
+      out = out.replace(SPECIAL_TOKEN_PATTERN, "");
     }
-    if (typeof v === "string") {
-      SPECIAL_TOKEN_PATTERN.lastIndex = 0;
-      const m = SPECIAL_TOKEN_PATTERN.exec(v);
-      if (!m) return v;
-      if (policy === "reject") throw new SpecialTokenError(m[0], at, role);
-      // Repeat: removing one token can join the halves of another ("<|eot<|eot_id|>_id|>").
-      let out = v;
-      for (let prev = ""; prev !== out; ) {
-        prev = out;
-        out = out.replace(SPECIAL_TOKEN_PATTERN, "");
-      }
-      return out;
-    }
-    return v;
+    return out;
   };
-  const visitObject = (v: object, at: ErrorPath): unknown => {
+  const visit = (v: unknown): unknown => {
+    if (typeof v === "string") return visitString(v);
+    if (v === null || typeof v !== "object") return v;
+    if (ancestors.has(v)) throw new SerializationError("circular reference", [...at]);
+    ancestors.add(v);
+    let result: unknown = v;
     if (Array.isArray(v)) {
-      let changed = false;
-      const out = v.map((x, i) => {
-        const y = visit(x, [...at, i]);
-        if (y !== x) changed = true;
-        return y;
-      });
-      return changed ? out : v;
-    }
-    if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
-        const k2 = visit(k, [...at, k]) as string;
-        const y = visit(x, [...at, k]);
-        if (y !== x || k2 !== k) changed = true;
-        out[k2] = y;
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        const y = visit(v[i]);
+        at.pop();
+        if (y !== v[i]) (copy ??= v.slice())[i] = y;
       }
-      return changed ? out : v;
+      if (copy) result = copy;
+    } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+      let changed = false;
+      const entries: Array<[string, unknown]> = [];
+      for (const k of Object.keys(v)) {
+        const x = (v as Record<string, unknown>)[k];
+        at.push(k);
+        const k2 = visitString(k);
+        const y = visit(x);
+        at.pop();
+        if (y !== x || k2 !== k) changed = true;
+        entries.push([k2, y]);
+      }
+      if (changed) result = Object.fromEntries(entries);
     }
-    return v;
+    ancestors.delete(v);
+    return result;
   };
-  return visit(value, path) as T;
+  return visit(value) as T;
 }
 
 /** Applies the special-token policy to every field of every normalised message. */

@@ -26,59 +26,75 @@ export interface PyJsonOptions {
 export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: ErrorPath = []): string {
   const indent = options.indent;
   const seen = new Set<object>();
-  const parts: string[] = [];
+  // One mutable path, copied only when an error is thrown: this runs for every render.
+  const at: Array<string | number> = [...path];
+  let out = "";
 
-  const write = (v: unknown, level: number, at: (string | number)[]): void => {
+  const write = (v: unknown, level: number): void => {
     if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function") {
       v = (v as { toJSON: (key: string) => unknown }).toJSON(String(at[at.length - 1] ?? ""));
     }
-    if (v === null) return void parts.push("null");
+    if (v === null) {
+      out += "null";
+      return;
+    }
     switch (typeof v) {
       case "string":
-        return void parts.push(pyJsonString(v));
+        out += pyJsonString(v);
+        return;
       case "boolean":
-        return void parts.push(v ? "true" : "false");
+        out += v ? "true" : "false";
+        return;
       case "number":
-        return void parts.push(pyNumber(v, at));
+        out += pyNumber(v, at);
+        return;
       case "bigint":
-        return void parts.push(v.toString());
+        out += v.toString();
+        return;
       case "object":
         break;
       default:
-        throw new SerializationError(`a ${typeof v} cannot be written as JSON`, at);
+        throw new SerializationError(`a ${typeof v} cannot be written as JSON`, [...at]);
     }
     const obj = v as object;
-    if (seen.has(obj)) throw new SerializationError("circular reference", at);
+    if (seen.has(obj)) throw new SerializationError("circular reference", [...at]);
     if (obj instanceof Map || obj instanceof Set) {
-      throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, at);
+      throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, [...at]);
     }
     seen.add(obj);
-    const open = Array.isArray(obj) ? "[" : "{";
-    const close = Array.isArray(obj) ? "]" : "}";
-    const items: Array<[string | number, unknown]> = Array.isArray(obj)
-      ? obj.map((x, i) => [i, x] as [number, unknown])
-      : Object.entries(obj).filter(([, x]) => x !== undefined);
-    if (items.length === 0) {
-      parts.push(open + close);
+    const isArray = Array.isArray(obj);
+    const keys = isArray ? null : Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined);
+    const n = isArray ? (obj as unknown[]).length : keys!.length;
+    if (n === 0) {
+      out += isArray ? "[]" : "{}";
     } else {
       const inner = indent === undefined ? "" : "\n" + " ".repeat(indent * (level + 1));
-      const outer = indent === undefined ? "" : "\n" + " ".repeat(indent * level);
       const sep = indent === undefined ? ", " : ",";
-      parts.push(open);
-      items.forEach(([k, x], i) => {
-        if (i > 0) parts.push(sep);
-        parts.push(inner);
-        if (typeof k === "string") parts.push(pyJsonString(k), ": ");
-        if (x === undefined) throw new SerializationError("undefined cannot be written as JSON", [...at, k]);
-        write(x, level + 1, [...at, k]);
-      });
-      parts.push(outer, close);
+      out += isArray ? "[" : "{";
+      for (let i = 0; i < n; i++) {
+        if (i > 0) out += sep;
+        out += inner;
+        let x: unknown;
+        if (isArray) {
+          x = (obj as unknown[])[i];
+          at.push(i);
+          if (x === undefined) throw new SerializationError("undefined cannot be written as JSON", [...at]);
+        } else {
+          const k = keys![i]!;
+          x = (obj as Record<string, unknown>)[k];
+          at.push(k);
+          out += pyJsonString(k) + ": ";
+        }
+        write(x, level + 1);
+        at.pop();
+      }
+      out += (indent === undefined ? "" : "\n" + " ".repeat(indent * level)) + (isArray ? "]" : "}");
     }
     seen.delete(obj);
   };
 
-  write(value, 0, [...path]);
-  return parts.join("");
+  write(value, 0);
+  return out;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -91,8 +107,12 @@ const ESCAPES: Record<string, string> = {
   "\f": "\\f",
 };
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
 /** A JSON string literal as Python's `json.dumps(s, ensure_ascii=False)` writes it. */
 export function pyJsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   // eslint-disable-next-line no-control-regex
   return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
 }
@@ -104,7 +124,7 @@ export function pyJsonString(s: string): string {
  */
 export function pyNumber(n: number, path: ErrorPath = []): string {
   if (!Number.isFinite(n)) {
-    throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, path);
+    throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, [...path]);
   }
   if (Number.isInteger(n)) return Object.is(n, -0) ? "0" : BigInt(n).toString();
   const exp = n.toExponential(); // shortest round-trip digits, like Python's repr
