@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "./errors.js";
+import { MAX_JSON_DEPTH } from "./pyjson.js";
 import { SPECIAL_TOKEN_PATTERN } from "./tokens.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +266,7 @@ export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy,
     if (typeof v === "string") return visitString(v);
     if (v === null || typeof v !== "object") return v;
     if (ancestors.has(v)) throw new SerializationError("circular reference", [...at]);
+    if (ancestors.size >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
     ancestors.add(v);
     let result: unknown = v;
     if (Array.isArray(v)) {

@@ -7,10 +7,18 @@
  */
 import { SerializationError, type ErrorPath } from "./errors.js";
 
+/**
+ * Deepest nesting accepted in JSON values. Python's `json.dumps` fails with a RecursionError near
+ * depth 1000; deeper values throw a `SerializationError` here instead of overflowing the stack.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 /** Options of {@link pyJsonDumps}, named after Python's. */
 export interface PyJsonOptions {
   /** Indent width; `undefined` writes one line with `", "` and `": "` separators. */
   indent?: number;
+  /** Python's `ensure_ascii` (default false): write every non-ASCII character (and DEL) as `\uXXXX`, per UTF-16 unit. */
+  ensureAscii?: boolean;
 }
 
 /**
@@ -25,6 +33,7 @@ export interface PyJsonOptions {
  */
 export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: ErrorPath = []): string {
   const indent = options.indent;
+  const ensureAscii = options.ensureAscii ?? false;
   const seen = new Set<object>();
   // One mutable path, copied only when an error is thrown: this runs for every render.
   const at: Array<string | number> = [...path];
@@ -40,7 +49,7 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
     }
     switch (typeof v) {
       case "string":
-        out += pyJsonString(v);
+        out += pyJsonString(v, ensureAscii);
         return;
       case "boolean":
         out += v ? "true" : "false";
@@ -58,6 +67,7 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
     }
     const obj = v as object;
     if (seen.has(obj)) throw new SerializationError("circular reference", [...at]);
+    if (level >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
     if (obj instanceof Map || obj instanceof Set) {
       throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, [...at]);
     }
@@ -83,7 +93,7 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
           const k = keys![i]!;
           x = (obj as Record<string, unknown>)[k];
           at.push(k);
-          out += pyJsonString(k) + ": ";
+          out += pyJsonString(k, ensureAscii) + ": ";
         }
         write(x, level + 1);
         at.pop();
@@ -107,11 +117,22 @@ const ESCAPES: Record<string, string> = {
   "\f": "\\f",
 };
 
+/** Python's ESCAPE_ASCII: quote, backslash and everything outside printable ASCII. */
+const ESCAPE_ASCII = /["\\]|[^\x20-\x7e]/g;
+
+function escapeChar(c: string): string {
+  return ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+}
+
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
-/** A JSON string literal as Python's `json.dumps(s, ensure_ascii=False)` writes it. */
-export function pyJsonString(s: string): string {
+/**
+ * A JSON string literal as Python's `json.dumps(s, ensure_ascii=False)` writes it; with `ensureAscii`,
+ * as plain `json.dumps(s)` (`ensure_ascii=True`) writes it.
+ */
+export function pyJsonString(s: string, ensureAscii = false): string {
+  if (ensureAscii) return '"' + s.replace(ESCAPE_ASCII, escapeChar) + '"';
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   // eslint-disable-next-line no-control-regex
   return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
