@@ -1,0 +1,376 @@
+/**
+ * Typed tools: declare custom tools once with zod object schemas, get the OpenAI-style definitions
+ * to render into the prompt, and validate the tool calls the model makes into a discriminated union
+ * typed by tool name. Built-in tools (brave_search, wolfram_alpha, code_interpreter) can join the
+ * same union.
+ */
+import { z } from "zod";
+import {
+  InvalidOptionsError,
+  LlamaPromptError,
+  ToolArgumentsError,
+  UnknownToolError,
+  type ErrorPath,
+  type ToolArgumentIssue,
+} from "./errors.js";
+import type { ToolCall, ToolCallFormat } from "./parser/types.js";
+import { BUILTIN_TOOLS, type BuiltinToolName } from "./tokens.js";
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A zod object schema (`z.object`, `z.strictObject`, `z.looseObject`, or zod/mini's `object`).
+ * Anything else is refused at definition time.
+ */
+export type ToolParametersSchema = z.core.$ZodObject;
+
+/** One custom tool: what the model reads (`description`, the JSON Schema of `parameters`). */
+export interface ToolSpec<S extends ToolParametersSchema = ToolParametersSchema> {
+  description?: string;
+  parameters: S;
+}
+
+/** Custom tools by name. Names must match `^[a-zA-Z0-9_-]+$`. */
+export type ToolSpecs = Record<string, ToolSpec>;
+
+/** Options of {@link defineTools}. */
+export interface DefineToolsOptions<B extends BuiltinToolName = BuiltinToolName> {
+  /** Built-in tools whose calls `parse` accepts. Enable the same list in `renderPrompt({ builtinTools })`. */
+  builtinTools?: readonly B[];
+}
+
+/** Arguments of the built-in tools as the parser reports them. */
+export interface BuiltinToolArguments {
+  /** `brave_search.call(query="...")`; other keyword arguments (strings) are kept. */
+  brave_search: { query: string; [kwarg: string]: string };
+  /** `wolfram_alpha.call(query="...")`; other keyword arguments (strings) are kept. */
+  wolfram_alpha: { query: string; [kwarg: string]: string };
+  /** Code written after `<|python_tag|>`. */
+  code_interpreter: { code: string };
+}
+
+/** A validated tool call: {@link ToolCall} with a literal `name` and typed `arguments`. */
+export interface TypedToolCall<Name extends string = string, Args = Record<string, unknown>> {
+  id: string;
+  name: Name;
+  arguments: Args;
+  format: ToolCallFormat;
+  raw: string;
+}
+
+/** The union of validated calls of a tool set: narrow it with `call.name === "..."`. */
+export type ParsedToolCall<T extends ToolSpecs, B extends BuiltinToolName = never> =
+  | { [K in keyof T & string]: TypedToolCall<K, z.output<T[K]["parameters"]>> }[keyof T & string]
+  | { [K in B]: TypedToolCall<K, BuiltinToolArguments[K]> }[B];
+
+/** OpenAI-style function definition, as rendered by the chat template. */
+export interface FunctionToolDefinition<Name extends string = string> {
+  type: "function";
+  function: { name: Name; description?: string; parameters: Record<string, unknown> };
+}
+
+/** Result of `safeParse`. */
+export type SafeParseToolCallResult<T> =
+  | { success: true; data: T; error?: undefined }
+  | { success: false; data?: undefined; error: UnknownToolError | ToolArgumentsError };
+
+/** The JSON object fed back to the model in a tool-error message (see {@link toolErrorMessage}). */
+export type ToolErrorContent =
+  | { error: "unknown_tool"; message: string; tool: string; available_tools: string[] }
+  | {
+      error: "invalid_arguments";
+      message: string;
+      tool: string;
+      issues: Array<{ argument: string; problem: string; received?: unknown }>;
+    }
+  | { error: string; message: string; tool?: string };
+
+/** An `ipython` (tool output) message telling the model what was wrong with its call. */
+export interface ToolErrorMessage {
+  role: "ipython";
+  content: ToolErrorContent;
+  tool_call_id?: string;
+}
+
+/** What {@link defineTools} returns. */
+export interface DefinedTools<T extends ToolSpecs, B extends BuiltinToolName = never> {
+  /** Custom tools, OpenAI-style, in declaration order: pass as `renderPrompt(messages, { tools: definitions })`. */
+  readonly definitions: FunctionToolDefinition<keyof T & string>[];
+  /** Every name `parse` accepts: custom tools, then enabled built-ins. */
+  readonly names: (keyof T & string | B)[];
+  /** The enabled built-ins: pass as `renderPrompt(messages, { builtinTools })`. */
+  readonly builtinTools: B[];
+  /** Validates a parsed call; throws `UnknownToolError` or `ToolArgumentsError`. */
+  parse(toolCall: ToolCall): ParsedToolCall<T, B>;
+  /** Like `parse`, but returns `{ success, data | error }` instead of throwing. */
+  safeParse(toolCall: ToolCall): SafeParseToolCallResult<ParsedToolCall<T, B>>;
+  /** The `ipython` message that reports `error` back to the model (see {@link toolErrorMessage}). */
+  formatError(error: unknown, toolCall?: Pick<ToolCall, "id">): ToolErrorMessage;
+}
+
+/** A tool definition is invalid: bad name, non-object schema, schema not representable as JSON Schema. */
+export class ToolDefinitionError extends LlamaPromptError {
+  readonly toolName: string;
+  readonly path: ErrorPath;
+  constructor(toolName: string, path: ErrorPath, message: string, options?: { cause?: unknown }) {
+    super("INVALID_TOOL_DEFINITION", `tool "${toolName}"${path.length ? ` (${path.join(".")})` : ""}: ${message}`, options);
+    this.toolName = toolName;
+    this.path = path;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// defineTools
+// ---------------------------------------------------------------------------------------------
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
+
+const BUILTIN_SCHEMAS: Record<BuiltinToolName, z.ZodType> = {
+  brave_search: z.object({ query: z.string() }).catchall(z.string()),
+  wolfram_alpha: z.object({ query: z.string() }).catchall(z.string()),
+  code_interpreter: z.object({ code: z.string() }),
+};
+
+/**
+ * Declares typed tools.
+ *
+ * JSON Schema: `z.toJSONSchema(parameters, { io: "input" })` without `$schema`, i.e. the shape the
+ * model must send. Consequences (zod 4): `.optional()` and `.default()` fields are left out of
+ * `required`; `z.object` (which strips unknown keys) emits no `additionalProperties`, `z.strictObject`
+ * emits `additionalProperties: false`, `z.looseObject` emits `additionalProperties: {}`;
+ * `.describe()` becomes `description`. Key order is zod's (type, properties, required, ...), and
+ * properties follow the shape's declaration order, so the rendered prompt is stable.
+ *
+ * @example
+ * const tools = defineTools({
+ *   get_weather: { description: "Current weather", parameters: z.object({ city: z.string() }) },
+ * }, { builtinTools: ["brave_search"] });
+ * const call = tools.parse(message.toolCalls[0]);
+ * if (call.name === "get_weather") call.arguments.city; // string
+ */
+export function defineTools<const T extends ToolSpecs, const B extends BuiltinToolName = never>(
+  tools: T,
+  options?: DefineToolsOptions<B>,
+): DefinedTools<T, B> {
+  if (tools === null || typeof tools !== "object" || Array.isArray(tools)) {
+    throw new InvalidOptionsError(`expected an object mapping tool names to { description, parameters }`, ["tools"]);
+  }
+  const builtinTools = resolveBuiltins(options);
+
+  const schemas = new Map<string, z.core.$ZodType>();
+  const definitions: FunctionToolDefinition[] = [];
+  for (const [name, spec] of Object.entries(tools as ToolSpecs)) {
+    if (!TOOL_NAME.test(name)) {
+      throw new ToolDefinitionError(name, [], `tool names must match ^[a-zA-Z0-9_-]+$`);
+    }
+    if ((builtinTools as readonly string[]).includes(name)) {
+      throw new ToolDefinitionError(name, [], `is also enabled as a built-in tool; give the custom tool another name`);
+    }
+    if (spec === null || typeof spec !== "object") {
+      throw new ToolDefinitionError(name, [], `expected { description?, parameters }, got ${spec === null ? "null" : typeof spec}`);
+    }
+    if (spec.description !== undefined && typeof spec.description !== "string") {
+      throw new ToolDefinitionError(name, ["description"], `expected a string, got ${typeof spec.description}`);
+    }
+    const schema = spec.parameters as unknown;
+    if (!isZodObject(schema)) {
+      throw new ToolDefinitionError(
+        name,
+        ["parameters"],
+        `expected a zod object schema (z.object({...})), got ${describeSchema(schema)}; ` +
+          `tool arguments are always a JSON object`,
+      );
+    }
+    let jsonSchema: Record<string, unknown>;
+    try {
+      jsonSchema = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+    } catch (cause) {
+      throw new ToolDefinitionError(
+        name,
+        ["parameters"],
+        `cannot be written as JSON Schema: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    const { $schema: _dropped, ...parameters } = jsonSchema;
+    schemas.set(name, schema);
+    definitions.push({
+      type: "function",
+      function: spec.description === undefined ? { name, parameters } : { name, description: spec.description, parameters },
+    });
+  }
+  for (const b of builtinTools) schemas.set(b, BUILTIN_SCHEMAS[b]);
+  const names = [...schemas.keys()];
+
+  const safeParse = (toolCall: ToolCall): SafeParseToolCallResult<ParsedToolCall<T, B>> => {
+    const result = validateCall(toolCall, schemas, names);
+    return result as SafeParseToolCallResult<ParsedToolCall<T, B>>;
+  };
+
+  return {
+    definitions: definitions as FunctionToolDefinition<keyof T & string>[],
+    names: names as (keyof T & string | B)[],
+    builtinTools: builtinTools.slice() as B[],
+    parse(toolCall) {
+      const r = safeParse(toolCall);
+      if (!r.success) throw r.error;
+      return r.data;
+    },
+    safeParse,
+    formatError: (error, toolCall) => toolErrorMessage(error, toolCall),
+  };
+}
+
+function resolveBuiltins(options: DefineToolsOptions | undefined): BuiltinToolName[] {
+  if (options === undefined || options === null) return [];
+  if (typeof options !== "object") throw new InvalidOptionsError(`expected an object`, []);
+  const list = options.builtinTools;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new InvalidOptionsError(`expected an array of built-in tool names`, ["builtinTools"]);
+  const out: BuiltinToolName[] = [];
+  list.forEach((b: unknown, i) => {
+    if (!(BUILTIN_TOOLS as readonly unknown[]).includes(b)) {
+      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOLS.join(", ")}, got ${JSON.stringify(b)}`, ["builtinTools", i]);
+    }
+    if (!out.includes(b as BuiltinToolName)) out.push(b as BuiltinToolName);
+  });
+  return out;
+}
+
+function isZodObject(s: unknown): s is z.core.$ZodObject {
+  if (s === null || typeof s !== "object") return false;
+  const def = (s as { _zod?: { def?: { type?: unknown } } })._zod?.def;
+  return def !== undefined && def.type === "object";
+}
+
+function describeSchema(s: unknown): string {
+  if (s === undefined) return "nothing";
+  if (s === null || typeof s !== "object") return typeof s;
+  const type = (s as { _zod?: { def?: { type?: unknown } } })._zod?.def?.type;
+  return typeof type === "string" ? `a zod ${type} schema` : "an object that is not a zod schema";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+function validateCall(
+  toolCall: ToolCall,
+  schemas: ReadonlyMap<string, z.core.$ZodType>,
+  names: readonly string[],
+): SafeParseToolCallResult<TypedToolCall> {
+  if (toolCall === null || typeof toolCall !== "object") {
+    throw new TypeError(`parse: expected a tool call object, got ${toolCall === null ? "null" : typeof toolCall}`);
+  }
+  const name = toolCall.name;
+  const schema = typeof name === "string" ? schemas.get(name) : undefined;
+  if (schema === undefined) {
+    return { success: false, error: new UnknownToolError(String(name), names) };
+  }
+  let args: unknown = toolCall.arguments;
+  if (typeof args === "string") {
+    // OpenAI-style `arguments` given as a JSON string.
+    try {
+      args = JSON.parse(args);
+    } catch {
+      return { success: false, error: new ToolArgumentsError(name, [{ path: [], message: "expected a JSON object", received: args }]) };
+    }
+  }
+  if (args === undefined || args === null) args = {};
+  const result = z.safeParse(schema, args);
+  if (!result.success) {
+    return { success: false, error: new ToolArgumentsError(name, toIssues(result.error.issues, args)) };
+  }
+  const data: TypedToolCall = { ...toolCall, name, arguments: result.data as Record<string, unknown> };
+  return { success: true, data };
+}
+
+function toIssues(issues: readonly z.core.$ZodIssue[], args: unknown): ToolArgumentIssue[] {
+  const out: ToolArgumentIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        out.push({ path: [...path, key], message: "unexpected argument (not in the tool's parameters)", received: valueAt(args, [...path, key]) });
+      }
+      continue;
+    }
+    out.push({ path, message: issue.message, received: valueAt(args, path) });
+  }
+  return out;
+}
+
+function valueAt(value: unknown, path: ErrorPath): unknown {
+  let v = value;
+  for (const p of path) {
+    if (v === null || typeof v !== "object" || !Object.prototype.hasOwnProperty.call(v, p)) return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors fed back to the model
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The `ipython` (tool output) message that tells the model why its call failed, so it can retry:
+ * `{ role: "ipython", content: { error, message, ... }, tool_call_id? }`.
+ *
+ * The content is a JSON object, not a string: the official template writes tool output with
+ * `tojson` either way (a string would arrive JSON-quoted, with `\"` and `\n` escapes), and a flat
+ * object with an `error` code, a one-sentence `message`, and per-argument `issues`
+ * (`{ argument: "location.city", problem, received }`) is what the model reads most reliably.
+ * Unknown tools list `available_tools`. Any other error becomes `{ error: "tool_error", message }`
+ * (a `LlamaPromptError` uses its lower-cased code), so tool execution failures can use it too.
+ */
+export function toolErrorMessage(error: unknown, toolCall?: Pick<ToolCall, "id"> | null): ToolErrorMessage {
+  const content = toolErrorContent(error);
+  const msg: ToolErrorMessage = { role: "ipython", content };
+  if (toolCall && typeof toolCall.id === "string" && toolCall.id !== "") msg.tool_call_id = toolCall.id;
+  return msg;
+}
+
+function toolErrorContent(error: unknown): ToolErrorContent {
+  if (error instanceof UnknownToolError) {
+    const known = [...error.knownTools];
+    return {
+      error: "unknown_tool",
+      message:
+        `There is no tool named "${error.toolName}". ` +
+        (known.length ? `Call one of: ${known.join(", ")}.` : "No tools are available."),
+      tool: error.toolName,
+      available_tools: known,
+    };
+  }
+  if (error instanceof ToolArgumentsError) {
+    return {
+      error: "invalid_arguments",
+      message: `The arguments for "${error.toolName}" are invalid. Fix them and call the tool again.`,
+      tool: error.toolName,
+      issues: error.issues.map((i) => {
+        const issue: { argument: string; problem: string; received?: unknown } = {
+          argument: i.path.length ? i.path.map(String).join(".") : "(arguments)",
+          problem: i.message,
+        };
+        if (i.received !== undefined) issue.received = jsonSafe(i.received);
+        return issue;
+      }),
+    };
+  }
+  if (error instanceof LlamaPromptError) return { error: error.code.toLowerCase(), message: error.message };
+  if (error instanceof Error) return { error: "tool_error", message: error.message };
+  return { error: "tool_error", message: String(error) };
+}
+
+/** A JSON-serialisable copy (non-JSON values become their string form). */
+function jsonSafe(v: unknown): unknown {
+  try {
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
+    return s === undefined ? String(v) : (JSON.parse(s) as unknown);
+  } catch {
+    return String(v);
+  }
+}
