@@ -1,18 +1,212 @@
 /**
- * The `meta` dialect (Meta's reference ChatFormat). Placeholder until issue 4 lands.
+ * The `meta` dialect: Meta's reference encoder (llama-models `ChatFormat.encode_dialog_prompt` with
+ * `ToolUtils.encode_tool_call`), plus the system prompt its generators build when the tool/date
+ * options are given. Unlike `hf`, nothing is trimmed and content is written exactly as given.
+ *
+ * Decisions where the reference leaves room (see README "The meta dialect"):
+ * - eom/eot: an assistant tool-call message ends with `<|eom_id|>` when its `stopReason` is "eom";
+ *   any other given `stopReason` gives `<|eot_id|>`; without one, `<|eom_id|>` when the message calls a
+ *   built-in tool (brave_search, wolfram_alpha, photogen, code_interpreter), `<|eot_id|>` for custom-only
+ *   calls (the model ends custom calls with eot unless in ipython mode). Plain assistant text: eot.
+ * - Tool results: a string is written as is; any other JSON value as Python `json.dumps` (ASCII-only).
+ * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
-import { InvalidOptionsError } from "../errors.js";
-import type { NormalizedMessage } from "../messages.js";
+import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../errors.js";
+import type { NormalizedMessage, NormalizedToolCall } from "../messages.js";
+import { toMetaTool, type MetaToolDefinition } from "../meta-tools.js";
 import type { ResolvedRenderOptions } from "../options.js";
-import type { Segment } from "../segments.js";
+import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../pyjson.js";
+import { SegmentBuilder, type Segment } from "../segments.js";
+import {
+  builtinToolsPrompt,
+  functionTagCustomToolsPrompt,
+  jsonCustomToolsPrompt,
+  META_BUILTIN_TOOLS,
+  pythonListToolsPrompt,
+  systemDefaultPrompt,
+} from "../system-prompts.js";
+
+/** How custom tool calls are written (and which instructions the generated prompt carries). */
+export type ToolPromptFormat = "json" | "function_tag" | "python_list";
 
 /** Options only the `meta` dialect reads. */
-export interface MetaRenderOptions {}
+export interface MetaRenderOptions {
+  /**
+   * Custom tool call encoding (Meta's `ToolPromptFormat`), default `"json"`:
+   * `"json"` → `{"type": "function", "name": ..., "parameters": {...}}`;
+   * `"function_tag"` → `<function=name>{...}</function>`; `"python_list"` → `[name(k="v")]` (Llama 3.2).
+   */
+  toolPromptFormat?: ToolPromptFormat;
+}
 
 /** Option keys the `meta` dialect adds to the shared ones. */
-export const META_OPTION_KEYS: readonly string[] = [];
+export const META_OPTION_KEYS: readonly string[] = ["toolPromptFormat"];
+
+const TOOL_PROMPT_FORMATS: readonly string[] = ["json", "function_tag", "python_list"];
+const BUILTIN = new Set<string>(META_BUILTIN_TOOLS);
 
 /** Renders normalised messages the way Meta's reference ChatFormat encodes them. */
-export function renderMeta(_messages: NormalizedMessage[], _opts: ResolvedRenderOptions, _raw: MetaRenderOptions): Segment[] {
-  throw new InvalidOptionsError("the meta dialect is not implemented yet", ["dialect"]);
+export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOptions, raw: MetaRenderOptions): Segment[] {
+  const r = (raw ?? {}) as MetaRenderOptions & { toolsInUserMessage?: unknown };
+  const format = r.toolPromptFormat ?? "json";
+  if (!TOOL_PROMPT_FORMATS.includes(format)) {
+    throw new InvalidOptionsError(`expected "json", "function_tag" or "python_list", got ${JSON.stringify(format)}`, ["toolPromptFormat"]);
+  }
+  if (r.toolsInUserMessage !== undefined) {
+    throw new InvalidOptionsError(
+      `not used by the meta dialect: tool instructions go where the reference puts them ` +
+        `(a user message for "json"/"function_tag", the system message for "python_list")`,
+      ["toolsInUserMessage"],
+    );
+  }
+
+  const out = new SegmentBuilder();
+  out.special("<|begin_of_text|>");
+  let rest = messages;
+  if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
+    const pre = systemPreamble(messages, opts, format);
+    rest = pre.rest;
+    header(out, "system").text(pre.system).special("<|eot_id|>");
+    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser).special("<|eot_id|>");
+  }
+
+  for (const m of rest) {
+    switch (m.kind) {
+      case "text":
+        header(out, m.role).text(m.content).special("<|eot_id|>");
+        break;
+      case "tool_result": {
+        header(out, "ipython");
+        const c = m.content;
+        out.text(typeof c === "string" ? c : pyJsonDumps(c, { ensureAscii: true }, ["messages", m.index, "content"]));
+        out.special("<|eot_id|>");
+        break;
+      }
+      case "tool_call": {
+        header(out, "assistant");
+        if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
+        out.text(m.content);
+        m.calls.forEach((call, j) => out.text(encodeToolCall(call, format, [m.index, "tool_calls", j])));
+        out.special(endsWithEom(m) ? "<|eom_id|>" : "<|eot_id|>");
+        break;
+      }
+    }
+  }
+
+  if (opts.addGenerationPrompt) header(out, "assistant");
+  return out.build();
+}
+
+function header(out: SegmentBuilder, role: string): SegmentBuilder {
+  return out.special("<|start_header_id|>").text(role).special("<|end_header_id|>").text("\n\n");
+}
+
+function endsWithEom(m: Extract<NormalizedMessage, { kind: "tool_call" }>): boolean {
+  if (m.stopReason !== undefined) return m.stopReason === "eom";
+  return m.calls.some((c) => BUILTIN.has(c.name));
+}
+
+/**
+ * `ToolUtils.encode_tool_call`. Built-ins write only their `query` (other arguments are dropped, as in
+ * the reference); code_interpreter writes its `code` raw.
+ */
+export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptFormat, path: (string | number)[] = []): string {
+  const args = call.arguments;
+  switch (call.name) {
+    case "brave_search":
+    case "wolfram_alpha":
+    case "photogen":
+      return `${call.name}.call(query="${scalarArgument(args, "query", call.name, path)}")`;
+    case "code_interpreter": {
+      const code = args.code;
+      if (typeof code !== "string") {
+        throw new InvalidMessageError(`code_interpreter call needs a string "code" argument`, [...path, "arguments", "code"]);
+      }
+      return code;
+    }
+  }
+  const argPath = ["messages", ...path, "arguments"];
+  switch (format) {
+    case "json":
+      return pyJsonDumps({ type: "function", name: call.name, parameters: args }, { ensureAscii: true }, argPath);
+    case "function_tag":
+      return `<function=${call.name}>${pyJsonDumps(args, { ensureAscii: true }, argPath)}</function>`;
+    case "python_list":
+      return `[${call.name}(${Object.entries(args)
+        .map(([k, v]) => `${k}=${formatPythonListValue(v, [...path, "arguments", k])}`)
+        .join(", ")})]`;
+  }
+}
+
+function scalarArgument(args: Record<string, unknown>, key: string, tool: string, path: (string | number)[]): string {
+  const v = args[key];
+  if (v === undefined) throw new InvalidMessageError(`${tool} call needs a "${key}" argument`, [...path, "arguments", key]);
+  if (typeof v === "string") return v;
+  if (v === null || typeof v === "number" || typeof v === "boolean") return pyStr(v);
+  throw new InvalidMessageError(`${tool} call: "${key}" must be a string, number, boolean or null`, [...path, "arguments", key]);
+}
+
+/**
+ * `format_value` of the reference's python_list encoding: strings in double quotes with nothing
+ * escaped, `True`/`False`/`None`, numbers as Python prints them, lists `[a, b]`, dicts `{k=v}`.
+ */
+export function formatPythonListValue(value: unknown, path: (string | number)[] = [], depth = 0): string {
+  if (typeof value === "string") return `"${value}"`;
+  if (value === null || typeof value === "number" || typeof value === "boolean") return pyStr(value);
+  if (typeof value === "bigint") return value.toString();
+  if (depth >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, path.slice(0, 20));
+  if (Array.isArray(value)) return `[${value.map((v, i) => formatPythonListValue(v, [...path, i], depth + 1)).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${formatPythonListValue(v, [...path, k], depth + 1)}`)
+      .join(", ")}}`;
+  }
+  throw new InvalidMessageError(`unsupported value of type ${typeof value} in a python_list tool call`, path);
+}
+
+/**
+ * The system prompt the reference builds from tools and date (Llama3Interface.system_messages for
+ * "json"/"function_tag", the Llama 3.2 tool augmentation for "python_list"), given options
+ * `tools` / `builtinTools` / `dateString`. A leading system message of the conversation is merged in
+ * as the instruction. Tools whose name is a built-in's count as that built-in.
+ */
+function systemPreamble(
+  messages: NormalizedMessage[],
+  opts: ResolvedRenderOptions,
+  format: ToolPromptFormat,
+): { system: string; toolsUser: string | undefined; rest: NormalizedMessage[] } {
+  const builtin: string[] = [...(opts.builtinTools ?? [])];
+  const custom: MetaToolDefinition[] = [];
+  (opts.tools ?? []).forEach((t) => {
+    const name = (t as Record<string, unknown>).tool_name ?? ((t as Record<string, unknown>).function as Record<string, unknown> | undefined)?.name ?? (t as Record<string, unknown>).name;
+    if (typeof name === "string" && BUILTIN.has(name)) builtin.push(name);
+    else custom.push(toMetaTool(t)); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
+  });
+
+  let instruction: string | undefined;
+  let rest = messages;
+  const first = messages[0];
+  if (first !== undefined && first.kind === "text" && first.role === "system") {
+    instruction = first.content;
+    rest = messages.slice(1);
+  }
+  const date = systemDefaultPrompt({ date: opts.dateString });
+
+  if (format === "python_list" && custom.length > 0) {
+    let sys = "";
+    if (builtin.length > 0) sys += builtinToolsPrompt(builtin) + "\n";
+    if (opts.dateString !== undefined) sys += date + "\n";
+    sys += pythonListToolsPrompt(custom) + "\n";
+    if (instruction) sys += instruction;
+    return { system: sys.replace(/^\n+|\n+$/g, ""), toolsUser: undefined, rest };
+  }
+
+  let sys = "";
+  if (builtin.length > 0 || custom.length > 0) sys += builtinToolsPrompt([...builtin, ...custom]) + "\n";
+  sys += date;
+  if (instruction) sys += "\n\n" + instruction;
+  sys += "\n";
+  let toolsUser: string | undefined;
+  if (custom.length > 0) toolsUser = format === "function_tag" ? functionTagCustomToolsPrompt(custom) : jsonCustomToolsPrompt(custom);
+  return { system: sys, toolsUser, rest };
 }

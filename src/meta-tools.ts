@@ -1,0 +1,247 @@
+/**
+ * Meta's tool definition shape (llama-models `ToolDefinition` / `ToolParamDefinition`):
+ * `{ tool_name, description, parameters: { name: { param_type, description, required, default } } }`,
+ * its validation, and conversion from/to OpenAI-style JSON Schema tools.
+ */
+import { z } from "zod";
+import { formatPath, LlamaPromptError, type ErrorPath } from "./errors.js";
+
+// ---------------------------------------------------------------------------------------------
+// Types and validation
+// ---------------------------------------------------------------------------------------------
+
+/** One parameter of a Meta tool. As in pydantic's `ToolParamDefinition`, `required` defaults to true. */
+export interface MetaToolParamDefinition {
+  /** Free text shown to the model, e.g. `"str"`, `"int"`, `"string"`. */
+  param_type: string;
+  description?: string | null;
+  /** Default true (pydantic default). `null` counts as not required, as in the reference templates. */
+  required?: boolean | null;
+  /** Any JSON value; `null`/absent means no default (pydantic `None`). */
+  default?: unknown;
+}
+
+/** A custom tool in Meta's shape. */
+export interface MetaToolDefinition {
+  tool_name: string;
+  description?: string | null;
+  parameters?: Record<string, MetaToolParamDefinition> | null;
+}
+
+/** An OpenAI-style function tool (`parameters` is a JSON Schema object). */
+export interface OpenAIFunctionTool {
+  type: "function";
+  function: {
+    name: string;
+    description?: string;
+    parameters?: {
+      type: "object";
+      properties: Record<string, Record<string, unknown>>;
+      required?: string[];
+      [k: string]: unknown;
+    };
+  };
+}
+
+/** zod schema of {@link MetaToolParamDefinition} (unknown keys are dropped, as pydantic ignores them). */
+export const MetaToolParamDefinitionSchema = z.object({
+  param_type: z.string(),
+  description: z.string().nullish(),
+  required: z.boolean().nullish(),
+  default: z.unknown().optional(),
+});
+
+/** zod schema of {@link MetaToolDefinition}. */
+export const MetaToolDefinitionSchema = z.object({
+  tool_name: z.string().min(1, "tool_name must be a non-empty string"),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), MetaToolParamDefinitionSchema).nullish(),
+});
+
+/**
+ * A tool definition is invalid, or cannot be converted between Meta's and OpenAI's shape.
+ * `property` names the offending parameter when there is one; `path` is the path inside the tool.
+ */
+export class MetaToolError extends LlamaPromptError {
+  readonly toolName: string | undefined;
+  readonly property: string | undefined;
+  readonly path: ErrorPath;
+  constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string) {
+    const where = path.length ? formatPath(path) : "(tool)";
+    super("INVALID_OPTIONS", `tool${toolName ? ` "${toolName}"` : ""}: ${where}: ${message}`);
+    this.toolName = toolName;
+    this.property = property;
+    this.path = path;
+  }
+}
+
+/** True when `tool` looks like a Meta tool definition (it has `tool_name`). */
+export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
+  return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
+}
+
+/** Validates a Meta tool definition (throws {@link MetaToolError} naming the field). */
+export function parseMetaTool(tool: unknown): MetaToolDefinition {
+  const r = MetaToolDefinitionSchema.safeParse(tool);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = issue.path as (string | number)[];
+    const name = isMetaTool(tool) && typeof tool.tool_name === "string" ? tool.tool_name : undefined;
+    const property = path[0] === "parameters" && typeof path[1] === "string" ? path[1] : undefined;
+    throw new MetaToolError(issue.message, name, path, property);
+  }
+  return r.data as MetaToolDefinition;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion
+// ---------------------------------------------------------------------------------------------
+
+/** Meta `param_type` (Python or JSON Schema spelling, any case) → JSON Schema `type`. */
+const TO_JSON_SCHEMA: Record<string, string> = {
+  str: "string",
+  string: "string",
+  int: "integer",
+  integer: "integer",
+  float: "number",
+  number: "number",
+  bool: "boolean",
+  boolean: "boolean",
+  list: "array",
+  array: "array",
+  dict: "object",
+  object: "object",
+};
+
+const JSON_SCHEMA_TYPES = new Set(["string", "integer", "number", "boolean", "array", "object"]);
+
+/** Keywords of a property schema that carry no meaning for the model and are dropped silently. */
+const IGNORED_PROPERTY_KEYWORDS = new Set(["title"]);
+/** Keywords of the `parameters` schema besides type/properties/required that are dropped silently. */
+const IGNORED_PARAMETERS_KEYWORDS = new Set(["title", "$schema", "additionalProperties", "description"]);
+
+/** Options of {@link openAIToolToMeta}. */
+export interface OpenAIToMetaOptions {
+  /**
+   * Drop JSON Schema keywords Meta's shape cannot express (`items`, `enum`, `format`, `minimum`, ...)
+   * instead of throwing. Default false: a schema that cannot be expressed throws.
+   */
+  lossy?: boolean;
+}
+
+/**
+ * Meta tool → OpenAI function tool. `param_type` maps to the JSON Schema type (str/string → string,
+ * int/integer → integer, float/number → number, bool/boolean → boolean, list/array → array,
+ * dict/object → object); any other `param_type` throws {@link MetaToolError} naming the parameter.
+ * `required` (default true) → the `required` list; a non-null `default` → `default`; null descriptions are left out.
+ *
+ * @example
+ * metaToolToOpenAI({ tool_name: "get_weather", description: "Weather", parameters: { city: { param_type: "str" } } })
+ * // { type: "function", function: { name: "get_weather", description: "Weather",
+ * //   parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }
+ */
+export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
+  const t = parseMetaTool(tool);
+  const properties: Record<string, Record<string, unknown>> = {};
+  const required: string[] = [];
+  for (const [name, p] of Object.entries(t.parameters ?? {})) {
+    const type = TO_JSON_SCHEMA[p.param_type.trim().toLowerCase()];
+    if (type === undefined) {
+      throw new MetaToolError(
+        `param_type ${JSON.stringify(p.param_type)} has no JSON Schema equivalent (known: ${Object.keys(TO_JSON_SCHEMA).join(", ")})`,
+        t.tool_name,
+        ["parameters", name, "param_type"],
+        name,
+      );
+    }
+    const schema: Record<string, unknown> = { type };
+    if (p.description !== undefined && p.description !== null) schema.description = p.description;
+    if (p.default !== undefined && p.default !== null) schema.default = p.default;
+    properties[name] = schema;
+    if (p.required === undefined || p.required === true) required.push(name);
+  }
+  const fn: OpenAIFunctionTool["function"] = { name: t.tool_name };
+  if (t.description !== undefined && t.description !== null) fn.description = t.description;
+  fn.parameters = { type: "object", properties, required };
+  return { type: "function", function: fn };
+}
+
+/**
+ * OpenAI function tool (`{type: "function", function: {...}}`, or the bare `{name, description, parameters}`)
+ * → Meta tool. Each property must have a single JSON Schema `type` (string, integer, number, boolean,
+ * array, object), which becomes `param_type` as written; `description` and `default` carry over;
+ * `title` is dropped. Anything else (unions, `$ref`, `anyOf`, `enum`, `items`, ...) throws
+ * {@link MetaToolError} naming the property, unless `lossy: true` (then only a missing or
+ * non-simple `type` throws).
+ */
+export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {}): MetaToolDefinition {
+  if (tool === null || typeof tool !== "object" || Array.isArray(tool)) {
+    throw new MetaToolError("expected an OpenAI tool object", undefined, []);
+  }
+  const o = tool as Record<string, unknown>;
+  const wrapped = o.type === "function" && o.function !== null && typeof o.function === "object";
+  const fn = (wrapped ? o.function : o) as Record<string, unknown>;
+  const base: (string | number)[] = wrapped ? ["function"] : [];
+  const name = fn.name;
+  if (typeof name !== "string" || name === "") throw new MetaToolError("name must be a non-empty string", undefined, [...base, "name"]);
+  const fail = (msg: string, path: (string | number)[], property?: string): never => {
+    throw new MetaToolError(msg, name, [...base, ...path], property);
+  };
+  if (fn.description !== undefined && fn.description !== null && typeof fn.description !== "string") {
+    fail("description must be a string", ["description"]);
+  }
+  const out: MetaToolDefinition = { tool_name: name };
+  if (typeof fn.description === "string") out.description = fn.description;
+  const params = fn.parameters;
+  out.parameters = {};
+  if (params === undefined || params === null) return out;
+  if (typeof params !== "object" || Array.isArray(params)) return fail("parameters must be a JSON Schema object", ["parameters"]);
+  const ps = params as Record<string, unknown>;
+  if (ps.type !== undefined && ps.type !== "object") fail(`parameters.type must be "object", got ${JSON.stringify(ps.type)}`, ["parameters", "type"]);
+  for (const k of Object.keys(ps)) {
+    if (k !== "type" && k !== "properties" && k !== "required" && !IGNORED_PARAMETERS_KEYWORDS.has(k) && !options.lossy) {
+      fail(`the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossy: true to drop it)`, ["parameters", k]);
+    }
+  }
+  const props = ps.properties ?? {};
+  if (props === null || typeof props !== "object" || Array.isArray(props)) return fail("properties must be an object", ["parameters", "properties"]);
+  const required = ps.required ?? [];
+  if (!Array.isArray(required) || !required.every((r) => typeof r === "string")) {
+    return fail("required must be an array of property names", ["parameters", "required"]);
+  }
+  for (const r of required as string[]) {
+    if (!Object.prototype.hasOwnProperty.call(props, r)) fail(`required names "${r}", which is not a property`, ["parameters", "required"], r);
+  }
+  for (const [pname, schema] of Object.entries(props as Record<string, unknown>)) {
+    const at = ["parameters", "properties", pname];
+    if (schema === null || typeof schema !== "object" || Array.isArray(schema)) fail("must be a JSON Schema object", at, pname);
+    const s = schema as Record<string, unknown>;
+    if (typeof s.type !== "string" || !JSON_SCHEMA_TYPES.has(s.type)) {
+      fail(
+        `property "${pname}" needs a single JSON Schema type (string, integer, number, boolean, array or object), got ${s.type === undefined ? "none" : JSON.stringify(s.type)}`,
+        [...at, "type"],
+        pname,
+      );
+    }
+    for (const k of Object.keys(s)) {
+      if (k === "type" || k === "description" || k === "default" || IGNORED_PROPERTY_KEYWORDS.has(k)) continue;
+      if (!options.lossy) {
+        fail(`property "${pname}": the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossy: true to drop it)`, [...at, k], pname);
+      }
+    }
+    if (s.description !== undefined && s.description !== null && typeof s.description !== "string") {
+      fail(`property "${pname}": description must be a string`, [...at, "description"], pname);
+    }
+    const p: MetaToolParamDefinition = { param_type: s.type as string };
+    if (typeof s.description === "string") p.description = s.description;
+    p.required = (required as string[]).includes(pname);
+    if (s.default !== undefined) p.default = s.default;
+    out.parameters[pname] = p;
+  }
+  return out;
+}
+
+/** A Meta tool as given (validated), or an OpenAI tool converted with {@link openAIToolToMeta}. */
+export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions = {}): MetaToolDefinition {
+  return isMetaTool(tool) ? parseMetaTool(tool) : openAIToolToMeta(tool, options);
+}
