@@ -86,7 +86,14 @@ export interface NormalizedToolCall {
 
 /** One message after validation and normalisation. `index` is its position in the input array. */
 export type NormalizedMessage =
-  | { kind: "text"; index: number; role: "system" | "user" | "assistant"; content: string }
+  | {
+      kind: "text";
+      index: number;
+      role: "system" | "user" | "assistant";
+      content: string;
+      /** Assistant messages only: how the turn ended, when the caller says (e.g. a parsed message). */
+      stopReason?: "eot" | "eom" | "end_of_text" | "none";
+    }
   | {
       kind: "tool_call";
       index: number;
@@ -218,7 +225,7 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
           if (m.content === null || m.content === undefined) {
             throw new InvalidMessageError(`is required when the assistant message has no tool calls`, [index, "content"]);
           }
-          return { kind: "text", index, role: "assistant", content: joinContent(m.content) };
+          return { kind: "text", index, role: "assistant", content: joinContent(m.content), ...(m.stopReason ? { stopReason: m.stopReason } : {}) };
         }
         const key = openai ? "tool_calls" : "toolCalls";
         const calls: NormalizedToolCall[] = openai

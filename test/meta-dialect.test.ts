@@ -135,6 +135,9 @@ describe("ChatFormat structure", () => {
     expect(end({ role: "assistant", toolCalls: [{ name: "custom", arguments: {} }, { name: "wolfram_alpha", arguments: { query: "x" } }] })).toBe(
       "<|eom_id|>",
     );
+    expect(end({ role: "assistant", content: "thinking", stopReason: "eom" })).toBe("<|eom_id|>");
+    expect(end({ role: "assistant", content: "done", stopReason: "eot" })).toBe("<|eot_id|>");
+    expect(end({ role: "assistant", content: "done" })).toBe("<|eot_id|>");
   });
 
   it("several calls in one message are each encoded, back to back", () => {

@@ -73,7 +73,8 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   for (const m of rest) {
     switch (m.kind) {
       case "text":
-        header(out, m.role).text(m.content).special("<|eot_id|>");
+        // A parsed assistant turn that stopped with <|eom_id|> keeps it: the model expects to continue.
+        header(out, m.role).text(m.content).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
         break;
       case "tool_result": {
         header(out, "ipython");
