@@ -1,0 +1,182 @@
+/**
+ * Server-Sent Events framing (the `text/event-stream` format of the WHATWG HTML standard), as
+ * TGI's `/generate_stream` speaks it. Bytes in, events out; no JSON here.
+ *
+ * Framing rules implemented (all from the standard):
+ * - the body is UTF-8, decoded in streaming mode, so a character split across chunks is kept whole;
+ *   one leading byte-order mark is dropped;
+ * - lines end with CRLF, LF or CR (a CR at the end of one chunk and an LF at the start of the next
+ *   are one line break);
+ * - `field:value`, with at most one space after the colon removed; a line without a colon is a field
+ *   with an empty value; lines starting with `:` are comments (keep-alives) and are ignored;
+ * - `data` lines accumulate, joined with `\n`; `event` sets the type (default `"message"`);
+ *   `id` sets the last event id (ignored if it contains NUL); `retry` takes ASCII digits only;
+ *   unknown fields are ignored;
+ * - a blank line dispatches the event; an event with no `data` line is not dispatched;
+ * - **at end of stream, an event not terminated by a blank line is discarded**, as the standard
+ *   requires. A server that was cut off mid-event therefore loses that event; callers that need a
+ *   final event (like `tgiTokenChunks`) detect its absence and report a truncated stream.
+ */
+
+/** One dispatched server-sent event. */
+export interface SseEvent {
+  /** The event type: the last `event:` field of the block, or `"message"`. */
+  event: string;
+  /** The `data:` lines of the block, joined with `\n`. */
+  data: string;
+  /** The last event id seen so far in the stream (it persists across events, per the standard); `""` if none. */
+  id: string;
+  /** The `retry:` value of this block, in milliseconds, if it had a valid one. */
+  retry?: number;
+}
+
+/** A byte stream: a WHATWG `ReadableStream` (fetch `Response.body`) or any async iterable of chunks. */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
+  return typeof x === "object" && x !== null && typeof (x as ReadableStream).getReader === "function";
+}
+
+/** Iterates the chunks of a byte source; cancels a `ReadableStream` when the consumer stops early. */
+async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    let done = false;
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        yield r.value;
+      }
+    } finally {
+      if (!done) await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
+    }
+  } else {
+    yield* source;
+  }
+}
+
+/** Incremental SSE parser: feed decoded text, get dispatched events. Exposed for tests and reuse. */
+export class SseDecoder {
+  private buffer = "";
+  private skipLeadingLf = false;
+  private sawBom = false;
+  private data = "";
+  private hasData = false;
+  private eventType = "";
+  private lastEventId = "";
+  private retry: number | undefined;
+
+  /** Feeds a piece of decoded text; returns the events completed by it. */
+  push(text: string): SseEvent[] {
+    if (!this.sawBom && text.length > 0) {
+      this.sawBom = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const out: SseEvent[] = [];
+    let s = this.buffer + text;
+    let start = 0;
+    if (this.skipLeadingLf && s.length > 0) {
+      this.skipLeadingLf = false;
+      if (s.charCodeAt(0) === 10) start = 1;
+    }
+    for (let i = start; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.line(s.slice(start, i), out);
+      if (c === 13) {
+        if (i + 1 < s.length) {
+          if (s.charCodeAt(i + 1) === 10) i++;
+        } else {
+          this.skipLeadingLf = true; // CRLF may be split across chunks
+        }
+      }
+      start = i + 1;
+    }
+    this.buffer = s.slice(start);
+    s = "";
+    return out;
+  }
+
+  /** Ends the stream. Per the standard, an unterminated event is discarded: this returns nothing. */
+  end(): SseEvent[] {
+    this.buffer = "";
+    this.data = "";
+    this.hasData = false;
+    this.eventType = "";
+    this.retry = undefined;
+    return [];
+  }
+
+  private line(line: string, out: SseEvent[]): void {
+    if (line === "") {
+      this.dispatch(out);
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return; // comment
+    const colon = line.indexOf(":");
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = line;
+      value = "";
+    } else {
+      field = line.slice(0, colon);
+      value = line.slice(colon + 1);
+      if (value.charCodeAt(0) === 32) value = value.slice(1);
+    }
+    switch (field) {
+      case "data":
+        this.data = this.hasData ? this.data + "\n" + value : value;
+        this.hasData = true;
+        break;
+      case "event":
+        this.eventType = value;
+        break;
+      case "id":
+        if (!value.includes("\0")) this.lastEventId = value;
+        break;
+      case "retry":
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+      default:
+        break; // unknown field: ignored
+    }
+  }
+
+  private dispatch(out: SseEvent[]): void {
+    if (this.hasData) {
+      const ev: SseEvent = { event: this.eventType || "message", data: this.data, id: this.lastEventId };
+      if (this.retry !== undefined) ev.retry = this.retry;
+      out.push(ev);
+    }
+    this.data = "";
+    this.hasData = false;
+    this.eventType = "";
+    this.retry = undefined;
+  }
+}
+
+/**
+ * Parses a `text/event-stream` body into events, incrementally. Chunk boundaries anywhere (inside a
+ * line, a CRLF, or a multi-byte UTF-8 character) do not change the result. Invalid UTF-8 becomes
+ * U+FFFD. A final event without its terminating blank line is discarded (see the module comment).
+ * Stopping the iteration early cancels the underlying stream.
+ *
+ * @example
+ * for await (const ev of parseSseStream(response.body!)) console.log(ev.event, ev.data);
+ */
+export async function* parseSseStream(body: ByteSource): AsyncGenerator<SseEvent, void, undefined> {
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const sse = new SseDecoder();
+  for await (const chunk of chunksOf(body)) {
+    const events = sse.push(decoder.decode(chunk, { stream: true }));
+    for (const ev of events) yield ev;
+  }
+  for (const ev of sse.push(decoder.decode())) yield ev;
+  sse.end();
+}

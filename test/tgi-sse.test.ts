@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { parseSseStream, SseDecoder, type SseEvent } from "../src/sse.js";
+import { splitBytes } from "./helpers/tgi-server.js";
+
+async function* fromChunks(chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder();
+  for (const c of chunks) yield typeof c === "string" ? enc.encode(c) : c;
+}
+
+async function collect(chunks: Array<string | Uint8Array>): Promise<SseEvent[]> {
+  const out: SseEvent[] = [];
+  for await (const ev of parseSseStream(fromChunks(chunks))) out.push(ev);
+  return out;
+}
+
+const data = (evs: SseEvent[]) => evs.map((e) => e.data);
+
+describe("parseSseStream framing", () => {
+  it("dispatches on blank lines; optional single space after the colon", async () => {
+    const evs = await collect(["data: a\n\ndata:b\n\ndata:  c\n\n"]);
+    expect(data(evs)).toEqual(["a", "b", " c"]);
+    expect(evs[0]).toEqual({ event: "message", data: "a", id: "" });
+  });
+
+  it("joins multi-line data with \\n and ignores comments and unknown fields", async () => {
+    const evs = await collect([": keep-alive\n\ndata: line1\n: comment inside\nfoo: bar\ndata: line2\ndata\n\n"]);
+    expect(data(evs)).toEqual(["line1\nline2\n"]);
+  });
+
+  it("accepts CRLF, CR and LF line endings, mixed", async () => {
+    const evs = await collect(["data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d\r\n\n"]);
+    expect(data(evs)).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("treats a CRLF split across chunks as one line break", async () => {
+    const evs = await collect(["data: a\r", "\ndata: b\r", "\n\r", "\n"]);
+    expect(data(evs)).toEqual(["a\nb"]);
+  });
+
+  it("keeps a UTF-8 character split across chunks whole", async () => {
+    const bytes = new TextEncoder().encode("data: Zürich ☀️\n\n");
+    // cut inside "ü" (2 bytes) and inside "☀" (3 bytes)
+    const cuts = [8, 9, 15, 16, 17];
+    const chunks: Uint8Array[] = [];
+    let prev = 0;
+    for (const c of cuts) {
+      chunks.push(bytes.slice(prev, c));
+      prev = c;
+    }
+    chunks.push(bytes.slice(prev));
+    expect(data(await collect(chunks))).toEqual(["Zürich ☀️"]);
+  });
+
+  it("gives the same events for every way of splitting the bytes", async () => {
+    const text = "\uFEFF: hi\r\nevent: tok\r\ndata: {\"a\":\"é☀\"}\r\nid: 7\r\n\r\ndata: x\ry\n\n:c\ndata: last\n\n";
+    const whole = await collect([text]);
+    expect(data(whole)).toEqual(['{"a":"é☀"}', "x", "last"]);
+    const bytes = new TextEncoder().encode(text);
+    for (let i = 1; i < bytes.length; i++) {
+      const split = await collect([bytes.slice(0, i), bytes.slice(i)]);
+      expect(split, `split at byte ${i}`).toEqual(whole);
+    }
+    expect(await collect(splitBytes(text, [1]))).toEqual(whole);
+  });
+
+  it("drops a final event that has no terminating blank line (SSE spec)", async () => {
+    expect(data(await collect(["data: a\n\ndata: b\n"]))).toEqual(["a"]);
+    expect(data(await collect(["data: a\n\ndata: b"]))).toEqual(["a"]);
+  });
+
+  it("does not dispatch blocks without data; applies event, id and retry", async () => {
+    const evs = await collect(["event: ping\n\nid: 1\nevent: error\nretry: 250\ndata: x\n\ndata: y\n\nretry: 1s\nid: a\0b\ndata: z\n\n"]);
+    expect(evs).toEqual([
+      { event: "error", data: "x", id: "1", retry: 250 },
+      { event: "message", data: "y", id: "1" },
+      { event: "message", data: "z", id: "1" },
+    ]);
+  });
+
+  it("strips one leading BOM only", async () => {
+    expect(data(await collect(["\uFEFFdata: a\n\n"]))).toEqual(["a"]);
+    expect(data(await collect(["\uFEFF\uFEFFdata: a\n\n"]))).toEqual([]);
+  });
+
+  it("reads a WHATWG ReadableStream and cancels it when the consumer stops", async () => {
+    let cancelled = false;
+    const enc = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(enc.encode("data: 1\n\ndata: 2\n\n"));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const ev of parseSseStream(stream)) {
+      expect(ev.data).toBe("1");
+      break;
+    }
+    expect(cancelled).toBe(true);
+  });
+
+  it("SseDecoder.end() discards pending state", () => {
+    const d = new SseDecoder();
+    expect(d.push("data: a\n")).toEqual([]);
+    expect(d.end()).toEqual([]);
+    expect(d.push("\n")).toEqual([]);
+  });
+});
