@@ -22,3 +22,34 @@ export {
 export { pyJsonDumps, pyStrip } from "./pyjson.js";
 export * from "./errors.js";
 export { renderWithTemplate, type TemplateRenderOptions } from "./template.js";
+export { defineTools, toolErrorMessage, ToolDefinitionError, type DefinedTools, type DefineToolsOptions, type ToolSpec, type ToolSpecs, type ToolParametersSchema, type BuiltinToolArguments, type TypedToolCall, type ParsedToolCall, type FunctionToolDefinition, type SafeParseToolCallResult, type ToolErrorContent, type ToolErrorMessage } from "./define-tools.js";
+export { encodeSegments, TokenizerError, type EncodeText, type TokenizerErrorReason } from "./encode.js";
+export {
+  systemDefaultPrompt,
+  builtinToolsPrompt,
+  jsonCustomToolsPrompt,
+  functionTagCustomToolsPrompt,
+  pythonListToolsPrompt,
+  formatMetaDate,
+  PYTHON_LIST_DEFAULT_PROMPT,
+  META_BUILTIN_TOOLS,
+  type AnyToolDefinition,
+  type PythonListToolsPromptOptions,
+} from "./system-prompts.js";
+export {
+  metaToolToOpenAI,
+  openAIToolToMeta,
+  toMetaTool,
+  parseMetaTool,
+  isMetaTool,
+  MetaToolDefinitionSchema,
+  MetaToolParamDefinitionSchema,
+  MetaToolError,
+  type MetaToolDefinition,
+  type MetaToolParamDefinition,
+  type OpenAIFunctionTool,
+  type OpenAIToMetaOptions,
+} from "./meta-tools.js";
+export type { MetaRenderOptions, ToolPromptFormat } from "./dialects/meta.js";
+export * from "./tgi.js";
+export * from "./parser/index.js";

@@ -1,0 +1,80 @@
+/**
+ * Final decoding of a complete call text into a name and arguments, one function per format.
+ * Every function returns undefined when the text is not a call of that format (never throws).
+ */
+import type { ResolvedParseOptions } from "./options.js";
+import { isKnownTool } from "./options.js";
+import { parsePyCall, type PyCall } from "./python-literal.js";
+
+export interface DecodedCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function jsonParse(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An arguments value: an object, or a JSON string holding an object (OpenAI style). */
+function decodeArgs(v: unknown): Record<string, unknown> | undefined {
+  if (isPlainObject(v)) return v;
+  if (typeof v === "string") {
+    const p = jsonParse(v);
+    if (p && isPlainObject(p.value)) return p.value;
+  }
+  return undefined;
+}
+
+/**
+ * A parsed JSON value as a tool call: `{"name", "parameters"}`, `{"name", "arguments"}`,
+ * `{"type": "function", "name", "parameters"}`, `{"type": "function", "function": {"name",
+ * "parameters" | "arguments"}}`. `parameters` wins over `arguments` when both are present. Without
+ * either, the call is accepted only when `tools` were given and name it (arguments `{}`). With
+ * `tools`, the name must be one of them or an enabled built-in.
+ */
+export function decodeJsonCall(value: unknown, o: ResolvedParseOptions): DecodedCall | undefined {
+  if (!isPlainObject(value)) return undefined;
+  let src: Record<string, unknown> = value;
+  if (isPlainObject(value.function) && typeof value.function.name === "string") src = value.function;
+  const name = src.name;
+  if (typeof name !== "string" || name === "") return undefined;
+  if (!isKnownTool(o, name)) return undefined;
+  const hasParams = Object.prototype.hasOwnProperty.call(src, "parameters");
+  const hasArgs = Object.prototype.hasOwnProperty.call(src, "arguments");
+  if (!hasParams && !hasArgs) {
+    if (o.tools !== undefined && o.tools.has(name)) return { name, arguments: {} };
+    return undefined;
+  }
+  const args = decodeArgs(hasParams ? src.parameters : src.arguments);
+  return args ? { name, arguments: args } : undefined;
+}
+
+/** The text of a JSON object call (complete, strict JSON). */
+export function decodeJsonCallText(text: string, o: ResolvedParseOptions): DecodedCall | undefined {
+  const p = jsonParse(text);
+  return p ? decodeJsonCall(p.value, o) : undefined;
+}
+
+/**
+ * The JSON of a `<function=name>{...}</function>` call. Like Meta's parser: when it is not valid
+ * JSON, retry with every single quote replaced by a double quote. Must be an object.
+ */
+export function decodeFunctionTagArgs(text: string): Record<string, unknown> | undefined {
+  const p = jsonParse(text) ?? jsonParse(text.replace(/'/g, '"'));
+  return p && isPlainObject(p.value) ? p.value : undefined;
+}
+
+/** One element of a Llama 3.2 python list: `name(k=v, ...)`, keyword-only, literal values. */
+export function decodePythonListElement(text: string, o: ResolvedParseOptions): PyCall | undefined {
+  const call = parsePyCall(text);
+  if (!call || !isKnownTool(o, call.name)) return undefined;
+  return call;
+}

@@ -1,0 +1,117 @@
+/**
+ * A JSON object that may be a tool call, fed one character at a time. It knows, as early as the
+ * text allows, the first key (a call starts with name/type/function/parameters/arguments), the
+ * tool name (`name`, or `function.name`) and where the parameters/arguments value starts and ends
+ * (for streaming its raw text), and fails at the first character that rules out a call.
+ */
+import { JsonScanner, type JsonStatus } from "./json-scanner.js";
+import { isKnownTool, type ResolvedParseOptions } from "./options.js";
+
+const FIRST_KEYS = new Set(["name", "type", "function", "parameters", "arguments"]);
+
+function parseJsonString(text: string): string | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === "string" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class JsonCallScan {
+  buf = "";
+  /** Why this can no longer be a call (set by the key/value hooks). */
+  bad: string | undefined;
+  name: string | undefined;
+  /** Span of the parameters/arguments value in `buf` (end -1 while open). */
+  paramsStart = -1;
+  paramsEnd = -1;
+  /** Parameters text not yet handed out by {@link takeParams}. */
+  private paramsPending = "";
+  private firstKey: string | undefined;
+  private key1: string | undefined;
+  private key2: string | undefined;
+  private nameStart = -1;
+  private nameDepth = -1;
+  private paramsDepth = -1;
+  /**
+   * Text of the key or name string being read. Captured character by character: slicing `buf`
+   * (a string that grows by appends) would copy it every time and make the scan quadratic.
+   */
+  private cap: string | undefined;
+  private readonly scanner: JsonScanner;
+
+  constructor(
+    private readonly o: ResolvedParseOptions,
+    private readonly strict = true,
+  ) {
+    this.scanner = new JsonScanner({
+      keyStart: (depth) => {
+        if (depth === 1 || (depth === 2 && this.key1 === "function")) this.cap = "";
+      },
+      key: (depth) => {
+        if (this.cap === undefined) return;
+        const k = parseJsonString(this.cap + '"') ?? "";
+        this.cap = undefined;
+        if (depth === 1) {
+          if (this.firstKey === undefined) {
+            this.firstKey = k;
+            if (this.strict && !FIRST_KEYS.has(k)) this.bad = `first key "${k}" is not a tool-call key`;
+          }
+          this.key1 = k;
+        } else if (depth === 2) {
+          this.key2 = k;
+        }
+      },
+      valueStart: (depth, pos, c) => {
+        let k: string | undefined;
+        if (depth === 1) k = this.key1;
+        else if (depth === 2 && this.key1 === "function") k = this.key2;
+        else return;
+        if (k === "name" && this.nameStart < 0) {
+          if (c !== '"' && this.strict) this.bad = "name is not a string";
+          this.nameStart = pos;
+          this.nameDepth = depth;
+          if (c === '"') this.cap = "";
+        } else if ((k === "parameters" || k === "arguments") && this.paramsStart < 0) {
+          this.paramsStart = pos;
+          this.paramsDepth = depth;
+        }
+      },
+      valueEnd: (depth, end) => {
+        if (this.nameStart >= 0 && this.name === undefined && depth === this.nameDepth && this.cap !== undefined) {
+          const name = parseJsonString(this.cap + '"');
+          this.cap = undefined;
+          if (name === undefined || name === "") {
+            if (this.strict) this.bad = "name is not a non-empty string";
+          } else if (this.strict && !isKnownTool(this.o, name)) this.bad = `unknown tool "${name}"`;
+          else this.name = name;
+        }
+        if (this.paramsStart >= 0 && this.paramsEnd < 0 && depth === this.paramsDepth) this.paramsEnd = end;
+      },
+    });
+  }
+
+  push(c: string): JsonStatus {
+    this.buf += c;
+    const r = this.scanner.push(c);
+    if (this.cap !== undefined) this.cap += c;
+    // c belongs to the parameters when they have started and not ended before c
+    if (this.paramsStart >= 0 && (this.paramsEnd < 0 || this.paramsEnd === this.buf.length)) this.paramsPending += c;
+    return this.bad !== undefined ? "error" : r;
+  }
+
+  /** The raw parameters text read since the last call (all of it the first time). */
+  takeParams(): string {
+    const s = this.paramsPending;
+    this.paramsPending = "";
+    return s;
+  }
+}
+
+/** The raw parameters/arguments value of a complete JSON call text, for its arguments delta. */
+export function jsonParamsText(text: string, o: ResolvedParseOptions): string {
+  const scan = new JsonCallScan(o, false);
+  for (let i = 0; i < text.length; i++) if (scan.push(text[i]!) === "error") break;
+  return scan.paramsEnd >= 0 ? scan.takeParams() : "";
+}

@@ -1,0 +1,63 @@
+/**
+ * Types of the output parser: what goes in (chunks), what comes out (events, the final message).
+ */
+import type { LlamaPromptError } from "../errors.js";
+
+/** How a tool call was written by the model. */
+export type ToolCallFormat = "builtin" | "code" | "json" | "function_tag" | "python_list";
+
+/** A tool call parsed from model output. */
+export interface ToolCall {
+  /** Unique within the message; from `createId` when given. */
+  id: string;
+  /** Tool name; code-interpreter code is named `code_interpreter`. */
+  name: string;
+  /** Decoded arguments: built-ins `{ query, ... }`, code `{ code }`, JSON calls their parameters. */
+  arguments: Record<string, unknown>;
+  format: ToolCallFormat;
+  /** The exact text of the call as the model wrote it (without `<|python_tag|>` and stop tokens). */
+  raw: string;
+}
+
+/** Why the model stopped: the stop token seen, or `"none"` when the output ended without one. */
+export type StopReason = "eot" | "eom" | "end_of_text" | "none";
+
+/** A parsed assistant turn. */
+export interface AssistantMessage {
+  role: "assistant";
+  /** Everything the model wrote that is not a tool call or control token, trimmed at both ends. */
+  content: string;
+  toolCalls: ToolCall[];
+  stopReason: StopReason;
+}
+
+/** One token as a streaming server reports it (TGI `/generate_stream`: `token: {id, text, special}`). */
+export interface TokenChunk {
+  text: string;
+  id?: number;
+  special?: boolean;
+}
+
+/** A streamed event. Concatenating every `text-delta` gives the final `content`. */
+export type StreamEvent =
+  | { type: "text-delta"; text: string }
+  | { type: "tool-call-start"; index: number; id: string; name?: string; format: ToolCallFormat }
+  | { type: "tool-call-delta"; index: number; argumentsDelta: string }
+  | { type: "tool-call-end"; index: number; toolCall: ToolCall }
+  | { type: "error"; index?: number; error: LlamaPromptError }
+  | { type: "end"; message: AssistantMessage };
+
+/** A custom tool the caller offered: its name, or its definition (OpenAI-style or `{name}`). */
+export type ParseToolSpec = string | { type?: string; function?: { name: string }; name?: string; tool_name?: string };
+
+/** Options of the parser. */
+export interface ParseOptions {
+  /** The custom tools offered. When given, JSON that names none of them (or a built-in) stays text. */
+  tools?: readonly ParseToolSpec[];
+  /** Built-in tools enabled. Default: all of brave_search, wolfram_alpha, code_interpreter. */
+  builtinTools?: readonly string[];
+  /** Tool-call id generator. Default: `call_` + a per-parser counter and random suffix. */
+  createId?: () => string;
+  /** Longest tool call kept, in characters (default 1 000 000). Past it: an error event, text kept as content. */
+  maxToolCallChars?: number;
+}
