@@ -218,3 +218,20 @@ describe("deep values", () => {
     ).toThrow(LlamaPromptError);
   });
 });
+
+describe("meta dialect: OpenAI tools with keywords Meta's shape cannot hold", () => {
+  const tool = {
+    type: "function",
+    function: { name: "f", description: "d", parameters: { type: "object", properties: { u: { type: "string", enum: ["a", "b"] } }, required: ["u"] } },
+  };
+  it("throws by default, naming the property, and drops the keyword with lossyTools", () => {
+    expect(() => meta([{ role: "user", content: "x" }], { tools: [tool], dateString: "1 January 2025" })).toThrow(/"enum"/);
+    const lossy = meta([{ role: "user", content: "x" }], { tools: [tool], dateString: "1 January 2025", lossyTools: true });
+    const plain = meta([{ role: "user", content: "x" }], {
+      tools: [{ ...tool, function: { ...tool.function, parameters: { type: "object", properties: { u: { type: "string" } }, required: ["u"] } } }],
+      dateString: "1 January 2025",
+    });
+    expect(lossy).toBe(plain);
+    expect(() => meta([{ role: "user", content: "x" }], { lossyTools: "yes" as never })).toThrow(/lossyTools/);
+  });
+});

@@ -14,7 +14,7 @@
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../errors.js";
 import type { NormalizedMessage, NormalizedToolCall } from "../messages.js";
 import { toMetaTool, type MetaToolDefinition } from "../meta-tools.js";
-import type { ResolvedRenderOptions } from "../options.js";
+import { toolDefinitionName, type ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../pyjson.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import {
@@ -37,10 +37,15 @@ export interface MetaRenderOptions {
    * `"function_tag"` → `<function=name>{...}</function>`; `"python_list"` → `[name(k="v")]` (Llama 3.2).
    */
   toolPromptFormat?: ToolPromptFormat;
+  /**
+   * OpenAI-style tools whose JSON Schema uses keywords Meta's tool shape cannot express (`enum`,
+   * `items`, `format`, ...) throw a `MetaToolError` by default; `true` drops those keywords instead.
+   */
+  lossyTools?: boolean;
 }
 
 /** Option keys the `meta` dialect adds to the shared ones. */
-export const META_OPTION_KEYS: readonly string[] = ["toolPromptFormat"];
+export const META_OPTION_KEYS: readonly string[] = ["toolPromptFormat", "lossyTools"];
 
 const TOOL_PROMPT_FORMATS: readonly string[] = ["json", "function_tag", "python_list"];
 const BUILTIN = new Set<string>(META_BUILTIN_TOOLS);
@@ -51,6 +56,9 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   const format = r.toolPromptFormat ?? "json";
   if (!TOOL_PROMPT_FORMATS.includes(format)) {
     throw new InvalidOptionsError(`expected "json", "function_tag" or "python_list", got ${JSON.stringify(format)}`, ["toolPromptFormat"]);
+  }
+  if (r.lossyTools !== undefined && typeof r.lossyTools !== "boolean") {
+    throw new InvalidOptionsError(`expected a boolean, got ${typeof r.lossyTools}`, ["lossyTools"]);
   }
   if (r.toolsInUserMessage !== undefined) {
     throw new InvalidOptionsError(
@@ -64,7 +72,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   out.special("<|begin_of_text|>");
   let rest = messages;
   if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
-    const pre = systemPreamble(messages, opts, format);
+    const pre = systemPreamble(messages, opts, format, r.lossyTools ?? false);
     rest = pre.rest;
     header(out, "system").text(pre.system).special("<|eot_id|>");
     if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser).special("<|eot_id|>");
@@ -175,13 +183,14 @@ function systemPreamble(
   messages: NormalizedMessage[],
   opts: ResolvedRenderOptions,
   format: ToolPromptFormat,
+  lossy: boolean,
 ): { system: string; toolsUser: string | undefined; rest: NormalizedMessage[] } {
   const builtin: string[] = [...(opts.builtinTools ?? [])];
   const custom: MetaToolDefinition[] = [];
   (opts.tools ?? []).forEach((t) => {
-    const name = (t as Record<string, unknown>).tool_name ?? ((t as Record<string, unknown>).function as Record<string, unknown> | undefined)?.name ?? (t as Record<string, unknown>).name;
-    if (typeof name === "string" && BUILTIN.has(name)) builtin.push(name);
-    else custom.push(toMetaTool(t)); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
+    const name = toolDefinitionName(t);
+    if (name !== undefined && BUILTIN.has(name)) builtin.push(name);
+    else custom.push(toMetaTool(t, { lossy })); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
   });
 
   let instruction: string | undefined;
