@@ -89,6 +89,23 @@ function isWordChar(c: string): boolean {
 const WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) WORD[c] = isWordChar(String.fromCharCode(c)) ? 1 : 0;
 
+/** Like the builtin probe, for `<`: the end of the `<function=` prefix match, or -1 if undecided. */
+function functionRejectEnd(s: string, j: number): number {
+  for (let k = j; k < j + FUNCTION_OPEN.length; k++) {
+    if (k >= s.length) return -1;
+    if (s[k] !== FUNCTION_OPEN[k - j]) return k === j ? j + 1 : k;
+  }
+  return -1;
+}
+
+const CONTENT_BLOCK = 1 << 16;
+
+/** Makes V8 flatten a rope string in place (a numeric coercion reads it flat); elsewhere a no-op. */
+function flatten(s: string): string {
+  void (Number(s) | 0);
+  return s;
+}
+
 function allWs(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (!isWs(s[i]!)) return false;
   return true;
@@ -218,6 +235,7 @@ export class Machine {
   /** Events produced since the last {@link take}. */
   private out: StreamEvent[] = [];
   private content = "";
+  private contentBlocks: string[] = [];
   private contentStarted = false;
   private pendingWs = "";
   private calls: ToolCall[] = [];
@@ -299,10 +317,24 @@ export class Machine {
         const first = this.builtinFirst;
         while (j < n) {
           const code = s.charCodeAt(j);
-          if (code === 0x7b || code === 0x3c || code === 0x5b) break; // { < [
+          if (code === 0x7b || code === 0x3c || code === 0x5b) {
+            // { < [ : skip past candidates this chunk already rules out, exactly where the slow
+            // path would give up on them (it would emit the same characters as content).
+            const k = code === 0x7b ? this.jsonRejectEnd(s, j) : code === 0x3c ? functionRejectEnd(s, j) : this.atStart ? -1 : j + 1;
+            if (k < 0) break;
+            prevWord = WORD[s.charCodeAt(k - 1)] === 1;
+            j = k;
+            continue;
+          }
           if (code < 128) {
             const word = WORD[code] === 1;
-            if (word && !prevWord && first[code] === 1) break;
+            if (word && !prevWord && first[code] === 1) {
+              const k = this.builtinRejectEnd(s, j);
+              if (k < 0) break;
+              prevWord = true;
+              j = k;
+              continue;
+            }
             prevWord = word;
           } else {
             prevWord = false;
@@ -367,18 +399,62 @@ export class Machine {
     this.done = true;
     const message: AssistantMessage = {
       role: "assistant",
-      content: this.content,
+      content: this.contentText(),
       toolCalls: this.calls.slice(),
       stopReason: reason,
     };
     this.out.push({ type: "end", message });
   }
 
+  // -- fast-path probes: where a candidate starting at s[j] fails, if this chunk decides it -------
+
+  /**
+   * `s[j]` starts a word that may be a built-in call. Returns the index of the first character that
+   * rules it out (the slow path holds s[j..k) and re-examines s[k]), or -1 when the chunk does not
+   * decide it (or it matches).
+   */
+  private builtinRejectEnd(s: string, j: number): number {
+    let k = j;
+    for (;;) {
+      if (k >= s.length) return -1;
+      const next = s.slice(j, k + 1);
+      let prefix = false;
+      for (const t of this.builtinTargets) {
+        if (t === next) return -1;
+        if (t.startsWith(next)) prefix = true;
+      }
+      if (!prefix) return k === j ? j + 1 : k;
+      k++;
+    }
+  }
+
+  /** Like {@link builtinRejectEnd} for a `{`: runs a throwaway JSON-call scan over this chunk. */
+  private jsonRejectEnd(s: string, j: number): number {
+    const scan = new JsonCallScan(this.o);
+    const limit = Math.min(s.length, j + 256);
+    for (let k = j; k < limit; k++) {
+      const r = scan.push(s[k]!);
+      if (r === "error") return k === j ? j + 1 : k;
+      if (r === "done" || scan.name !== undefined || scan.paramsStart >= 0) return -1;
+    }
+    return -1;
+  }
+
   // -- output helpers ----------------------------------------------------------------------------
+
+  private contentText(): string {
+    return this.contentBlocks.length === 0 ? this.content : this.contentBlocks.join("") + this.content;
+  }
 
   private emitText(s: string): void {
     if (s === "") return;
+    // Content grows by tiny pieces when streamed; a rope of a million pieces is costly to keep
+    // alive, so full blocks are flattened and set aside.
     this.content += s;
+    if (this.content.length >= CONTENT_BLOCK) {
+      this.contentBlocks.push(flatten(this.content));
+      this.content = "";
+    }
     const last = this.out[this.out.length - 1];
     if (last !== undefined && last.type === "text-delta") last.text += s;
     else this.out.push({ type: "text-delta", text: s });

@@ -1,0 +1,80 @@
+/**
+ * Parse benchmark: the streaming parser on large completions fed 4 characters at a time and whole,
+ * against a naive baseline that re-parses the accumulated buffer on every chunk (what parsers that
+ * are not incremental do, e.g. partial-JSON parsing of the whole text at every token).
+ */
+import { createStreamParser, parseAssistantOutput } from "../src/index.js";
+
+export interface ParseRow {
+  method: string;
+  sizeBytes: number;
+  chunkChars: number | "whole";
+  ms: number;
+  mbPerSec: number;
+}
+
+const PARAGRAPH =
+  "Llama 3.1 supports tool calling: the model writes a JSON object, a built-in call or Python code, " +
+  "and the executor runs it. Here is a long explanation with {braces}, [brackets], \"quotes\" and <tags> " +
+  "that look like the start of something but are not, and unicode — 東京, Zürich, 🤖.\n\n";
+
+/** A completion of about `size` characters: prose, then one JSON tool call, then the stop token. */
+export function makeCompletion(size: number): string {
+  const call = '{"name": "save_notes", "parameters": {"title": "Summary", "tags": ["a", "b"], "count": 3}}';
+  const body = PARAGRAPH.repeat(Math.ceil((size - call.length) / PARAGRAPH.length)).slice(0, size - call.length - 10);
+  return body + call + "<|eot_id|>";
+}
+
+function time(fn: () => void, runs: number): number {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+function chunks(text: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
+  return out;
+}
+
+function streamed(parts: string[]): void {
+  const p = createStreamParser();
+  let ended = false;
+  for (const c of parts) for (const e of p.push(c)) if (e.type === "end") ended = true;
+  for (const e of p.end()) if (e.type === "end") ended = true;
+  if (!ended) throw new Error("no end event");
+}
+
+function naive(parts: string[]): void {
+  let buffer = "";
+  for (const c of parts) {
+    buffer += c;
+    parseAssistantOutput(buffer);
+  }
+}
+
+export function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes = [4 << 10, 16 << 10]): ParseRow[] {
+  const rows: ParseRow[] = [];
+  const row = (method: string, size: number, chunkChars: number | "whole", ms: number) =>
+    rows.push({ method, sizeBytes: size, chunkChars, ms, mbPerSec: size / (1 << 20) / (ms / 1000) });
+  for (const size of sizes) {
+    const text = makeCompletion(size);
+    const expected = parseAssistantOutput(text);
+    if (expected.toolCalls.length !== 1) throw new Error("benchmark completion must hold one tool call");
+    const parts = chunks(text, 4);
+    row("createStreamParser", size, 4, time(() => streamed(parts), 5));
+    row("parseAssistantOutput", size, "whole", time(() => void parseAssistantOutput(text), 5));
+  }
+  for (const size of naiveSizes) {
+    const text = makeCompletion(size);
+    const parts = chunks(text, 4);
+    row("createStreamParser", size, 4, time(() => streamed(parts), 5));
+    row("naive re-parse per chunk", size, 4, time(() => naive(parts), 1));
+  }
+  return rows;
+}
