@@ -237,12 +237,12 @@ describe("options", () => {
 });
 
 describe("memory bound", () => {
-  it("holds only a few characters while 20 MB of plain text stream through in 4 KB chunks", () => {
+  it("holds only a few characters while 50 MB of plain text stream through in 4 KB chunks", () => {
     const block = "The quick brown fox jumps over the lazy dog; a < b, [1] {x}. ".repeat(70).slice(0, 4096);
     const p = createStreamParser();
     let maxHeld = 0;
     let streamed = 0;
-    const chunks = Math.ceil((20 * 1024 * 1024) / block.length);
+    const chunks = Math.ceil((50 * 1024 * 1024) / block.length);
     for (let i = 0; i < chunks; i++) {
       for (const e of p.push(block)) if (e.type === "text-delta") streamed += e.text.length;
       maxHeld = Math.max(maxHeld, p.bufferedChars);
@@ -256,4 +256,30 @@ describe("memory bound", () => {
     // everything arrived as text, except the whitespace at the very end (trimmed)
     expect(streamed).toBe(block.length * chunks - (block.length - block.trimEnd().length));
   });
+
+  for (const [what, opening] of [
+    ["a JSON call", '{"name": "save", "parameters": {"text": "'],
+    ["code after <|python_tag|>", "<|python_tag|>print('"],
+    ["a built-in call", 'brave_search.call(query="'],
+  ] as const) {
+    it(`never holds more than maxToolCallChars when ${what} grows to 20 MB`, () => {
+      const limit = 100_000;
+      const p = createStreamParser({ maxToolCallChars: limit });
+      const events = p.push(opening);
+      let maxHeld = 0;
+      const block = "abcdefgh ".repeat(455).slice(0, 4096);
+      for (let i = 0; i < (20 * 1024 * 1024) / block.length; i++) {
+        for (const e of p.push(block)) if (e.type === "error") events.push(e);
+        maxHeld = Math.max(maxHeld, p.bufferedChars);
+      }
+      events.push(...p.end());
+      expect(maxHeld).toBeLessThanOrEqual(limit + block.length);
+      const errors = events.filter((e) => e.type === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ error: { code: "TOOL_CALL_TOO_LARGE" } });
+      const end = events[events.length - 1] as Extract<StreamEvent, { type: "end" }>;
+      expect(end.message.toolCalls).toEqual([]);
+      expect(end.message.content.startsWith(opening.replace("<|python_tag|>", ""))).toBe(true);
+    });
+  }
 });
