@@ -24,7 +24,7 @@ const renderTable = [
 const parseTable = [
   "| method | size | chunk | time (ms) | MB/s |",
   "|---|---:|---:|---:|---:|",
-  ...parse.map((r: ParseRow) => `| ${r.method} | ${size(r.sizeBytes)} | ${r.chunkChars === "whole" ? "whole" : `${r.chunkChars} chars`} | ${fmt(r.ms, 1)} | ${fmt(r.mbPerSec, 1)} |`),
+  ...parse.map((r: ParseRow) => `| ${r.method} | ${size(r.sizeBytes)} | ${r.chunkChars === "whole" ? "whole" : `${r.chunkChars} chars`} | ${fmt(r.ms, 1)} | ${fmt(r.mbPerSec, r.mbPerSec < 1 ? 3 : 1)} |`),
 ];
 const s = (method: string, bytes: number, chunk: number | "whole") => parse.find((r) => r.method === method && r.sizeBytes === bytes && r.chunkChars === chunk)!;
 const growth = s("createStreamParser", 4 << 20, 4).ms / s("createStreamParser", 1 << 20, 4).ms;
