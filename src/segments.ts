@@ -11,11 +11,12 @@ export interface TextSegment {
   text: string;
 }
 
-/** One special token, with its Llama 3.1 id. */
+/** One special token, with its Llama 3.1 id. `text` equals `token`, so every segment has a `text`. */
 export interface SpecialSegment {
   type: "special";
   token: SpecialTokenName;
   id: number;
+  text: SpecialTokenName;
 }
 
 /** A piece of a rendered prompt. */
@@ -35,7 +36,7 @@ export class SegmentBuilder {
   /** Appends a special token. */
   special(token: SpecialTokenName): this {
     this.flush();
-    this.out.push({ type: "special", token, id: SPECIAL_TOKENS[token] });
+    this.out.push({ type: "special", token, id: SPECIAL_TOKENS[token], text: token });
     return this;
   }
 

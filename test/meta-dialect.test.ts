@@ -100,9 +100,9 @@ describe("ChatFormat structure", () => {
       { dialect: "meta", addGenerationPrompt: false },
     );
     expect(segs.slice(-3)).toEqual([
-      { type: "special", token: "<|python_tag|>", id: 128010 },
+      { type: "special", token: "<|python_tag|>", id: 128010, text: "<|python_tag|>" },
       { type: "text", text: "cprint(1)" },
-      { type: "special", token: "<|eom_id|>", id: 128008 },
+      { type: "special", token: "<|eom_id|>", id: 128008, text: "<|eom_id|>" },
     ]);
     const s = renderPrompt(
       [{ role: "assistant", content: "c", toolCalls: [{ name: "code_interpreter", arguments: { code: "print(1)" } }] }],
