@@ -1,0 +1,59 @@
+/**
+ * The error classes are part of the public contract: exported, subclasses of LlamaPromptError, and
+ * each with the stable `code` the README documents. Changing a code is a breaking change.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as api from "../src/index.js";
+
+const DOCUMENTED: Record<string, string> = {
+  InvalidMessageError: "INVALID_MESSAGE",
+  InvalidOptionsError: "INVALID_OPTIONS",
+  TemplateError: "TEMPLATE_ERROR",
+  SpecialTokenError: "SPECIAL_TOKEN_IN_CONTENT",
+  SerializationError: "NOT_SERIALIZABLE",
+  TemplateRenderError: "TEMPLATE_RENDER_FAILED",
+  ToolCallTooLargeError: "TOOL_CALL_TOO_LARGE",
+  IncompleteToolCallError: "TOOL_CALL_INCOMPLETE",
+  UnknownToolError: "UNKNOWN_TOOL",
+  ToolArgumentsError: "INVALID_TOOL_ARGUMENTS",
+  ToolDefinitionError: "INVALID_TOOL_DEFINITION",
+  MetaToolError: "INVALID_OPTIONS",
+  TokenizerError: "TOKENIZER_ERROR",
+  TgiHttpError: "TGI_HTTP_ERROR",
+  TgiStreamError: "TGI_STREAM_ERROR",
+};
+
+describe("error classes", () => {
+  it("every error class of the package is exported, documented in the README, and a LlamaPromptError", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const exported = Object.entries(api).filter(([, v]) => typeof v === "function" && v.prototype instanceof api.LlamaPromptError);
+    expect(exported.map(([k]) => k).sort()).toEqual(Object.keys(DOCUMENTED).sort());
+    for (const [name, code] of Object.entries(DOCUMENTED)) {
+      expect(readme, name).toMatch(new RegExp("\\| `" + name + "` \\| `" + code + "` \\|"));
+    }
+  });
+
+  it("errors thrown by the library carry their documented code and class name", () => {
+    const cases: Array<[string, () => unknown]> = [
+      ["InvalidMessageError", () => api.renderPrompt([{ role: "robot" } as never])],
+      ["InvalidOptionsError", () => api.renderPrompt([{ role: "user", content: "x" }], { dialect: "x" as never })],
+      ["TemplateError", () => api.renderPrompt([])],
+      ["SpecialTokenError", () => api.renderPrompt([{ role: "user", content: "<|eot_id|>" }])],
+      ["SerializationError", () => api.renderPrompt([{ role: "user", content: "x" }, { role: "tool", content: NaN }])],
+      ["TemplateRenderError", () => api.renderWithTemplate("{% if %}", [{ role: "user", content: "x" }])],
+    ];
+    for (const [name, fn] of cases) {
+      let caught: unknown;
+      try {
+        fn();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, name).toBeInstanceOf(api.LlamaPromptError);
+      expect((caught as Error).name).toBe(name);
+      expect((caught as api.LlamaPromptError).code).toBe(DOCUMENTED[name]);
+    }
+  });
+});
