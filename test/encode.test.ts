@@ -330,7 +330,7 @@ describe("encodeSegments validation", () => {
     const ids = encodeSegments(
       [
         { type: "text", text: "" },
-        { type: "special", token: "<|reserved_special_token_0|>" as never, id: undefined as never },
+        { type: "special", token: "<|reserved_special_token_0|>" as never, id: undefined as never, text: "<|reserved_special_token_0|>" as never },
         { type: "text", text: "x" },
       ],
       (s) => {
