@@ -195,6 +195,8 @@ const cases = [
   { id: "tool_result_bool_null", messages: [u("x"), call("get_time", {}), tool(true), tool(false), tool(null)] },
   { id: "tool_result_ipython_role", messages: [u("x"), call("get_time", {}), tool("plain", "ipython")] },
   { id: "tool_result_empty_string", messages: [u("x"), call("get_time", {}), tool("")] },
+  { id: "tool_result_text_parts", messages: [u("x"), call("get_time", {}), tool([{ type: "text", text: "12:00" }, { type: "text", text: "UTC" }])] },
+  { id: "tool_result_json_string", messages: [u("x"), call("get_time", {}), tool('{"time": "12:00"}')] },
   { id: "tool_result_unicode", messages: [u("x"), call("get_time", {}), tool({ city: "Zürich", note: "☀️ 25°C", cjk: "晴れ" })] },
   // Custom + built-in together
   {

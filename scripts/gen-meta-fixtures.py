@@ -262,10 +262,11 @@ def encode_dialog(messages, options):
         if role == "assistant" and calls and calls[0].tool_name == BuiltinTool.code_interpreter:
             out += "<|python_tag|>"
         content = m.get("content")
-        if role in ("tool", "ipython"):
+        if isinstance(content, list) and content and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+            # ChatFormat._encode_content: list items are encoded back to back, nothing between them
+            out += "".join(p["text"] for p in content)
+        elif role in ("tool", "ipython"):
             out += content if isinstance(content, str) else json.dumps(content)
-        elif isinstance(content, list):
-            out += "\n".join(p["text"] for p in content)
         elif content is not None:
             out += content
         for c in calls:

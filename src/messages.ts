@@ -90,7 +90,8 @@ export type NormalizedMessage =
       kind: "text";
       index: number;
       role: "system" | "user" | "assistant";
-      content: string;
+      /** As given: a string or text parts (each dialect joins parts its own way: see {@link contentText}). */
+      content: string | TextPart[];
       /** Assistant messages only: how the turn ended, when the caller says (e.g. a parsed message). */
       stopReason?: "eot" | "eom" | "end_of_text" | "none";
     }
@@ -98,8 +99,8 @@ export type NormalizedMessage =
       kind: "tool_call";
       index: number;
       role: "assistant";
-      /** Text content of the assistant message alongside its calls ("" when none). */
-      content: string;
+      /** Text content of the assistant message alongside its calls ("" when none), as given. */
+      content: string | TextPart[];
       calls: NormalizedToolCall[];
       stopReason: "eot" | "eom" | "end_of_text" | "none" | undefined;
     }
@@ -171,13 +172,17 @@ function decodeArguments(args: unknown, path: ErrorPath): Record<string, unknown
   return parsed as Record<string, unknown>;
 }
 
-function joinContent(content: MessageContent | null | undefined): string {
-  if (content === null || content === undefined) return "";
-  return typeof content === "string" ? content : content.map((p) => p.text).join("\n");
+/**
+ * Message content as one string. Text parts are joined with `separator`: `"\n"` in the `hf`
+ * dialect (as vLLM does; the template itself would print a Python list), `""` in the `meta`
+ * dialect (Meta's ChatFormat encodes the items back to back).
+ */
+export function contentText(content: string | readonly TextPart[], separator: string): string {
+  return typeof content === "string" ? content : content.map((p) => p.text).join(separator);
 }
 
 /** True when `v` is a non-empty array of `{type: "text", text}` parts. */
-function isTextParts(v: unknown): v is TextPart[] {
+export function isTextParts(v: unknown): v is TextPart[] {
   return (
     Array.isArray(v) &&
     v.length > 0 &&
@@ -208,24 +213,26 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
     switch (m.role) {
       case "system":
       case "user":
-        return { kind: "text", index, role: m.role, content: joinContent(m.content) };
+        return { kind: "text", index, role: m.role, content: m.content };
       case "tool":
       case "ipython":
         if (!("content" in raw) || m.content === undefined) {
           throw new InvalidMessageError(`is required (tool output: a string or any JSON value)`, [index, "content"]);
         }
-        return { kind: "tool_result", index, role: "ipython", content: isTextParts(m.content) ? joinContent(m.content) : m.content };
+        return { kind: "tool_result", index, role: "ipython", content: m.content };
       case "assistant": {
         if (m.tool_calls && m.toolCalls) {
           throw new InvalidMessageError(`give either tool_calls (OpenAI shape) or toolCalls, not both`, [index]);
         }
         const openai = m.tool_calls ?? undefined;
-        const flat = m.toolCalls ?? undefined;
+        // A parsed reply without calls has `toolCalls: []`: that is a plain turn. (OpenAI-shaped
+        // `tool_calls: []` is not: the template raises on it, and so do we.)
+        const flat = m.toolCalls && m.toolCalls.length > 0 ? m.toolCalls : undefined;
         if (openai === undefined && flat === undefined) {
           if (m.content === null || m.content === undefined) {
             throw new InvalidMessageError(`is required when the assistant message has no tool calls`, [index, "content"]);
           }
-          return { kind: "text", index, role: "assistant", content: joinContent(m.content), ...(m.stopReason ? { stopReason: m.stopReason } : {}) };
+          return { kind: "text", index, role: "assistant", content: m.content, ...(m.stopReason ? { stopReason: m.stopReason } : {}) };
         }
         const key = openai ? "tool_calls" : "toolCalls";
         const calls: NormalizedToolCall[] = openai
@@ -235,7 +242,7 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
               arguments: decodeArguments(c.function.arguments, [index, key, j, "function", "arguments"]),
             }))
           : flat!.map((c, j) => ({ id: c.id, name: c.name, arguments: decodeArguments(c.arguments, [index, key, j, "arguments"]) }));
-        return { kind: "tool_call", index, role: "assistant", content: joinContent(m.content), calls, stopReason: m.stopReason };
+        return { kind: "tool_call", index, role: "assistant", content: m.content ?? "", calls, stopReason: m.stopReason };
       }
     }
   });
@@ -261,13 +268,7 @@ export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy,
     const m = SPECIAL_TOKEN_PATTERN.exec(v);
     if (!m) return v;
     if (policy === "reject") throw new SpecialTokenError(m[0], [...at], role);
-    // Repeat: removing one token can join the halves of another ("<|eot<|eot_id|>_id|>").
-    let out = v;
-    for (let prev = ""; prev !== out; ) {
-      prev = out;
-      out = out.replace(SPECIAL_TOKEN_PATTERN, "");
-    }
-    return out;
+    return stripSpecialTokens(v);
   };
   const visit = (v: unknown): unknown => {
     if (typeof v === "string") return visitString(v);
@@ -303,6 +304,25 @@ export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy,
     return result;
   };
   return visit(value) as T;
+}
+
+const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_PATTERN.source})$`);
+
+/**
+ * Removes every special token, including those that removing another one forms
+ * ("<|eot<|eot_id|>_id|>" → ""). One pass over the characters: at each `|>` the last 32 output
+ * characters (tokens are at most 31 long) are checked, after earlier removals, so nesting is free.
+ */
+function stripSpecialTokens(v: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    out.push(c);
+    if (c !== ">" || out[out.length - 2] !== "|") continue;
+    const m = TOKEN_AT_END.exec(out.slice(-32).join(""));
+    if (m) out.length -= m[0].length;
+  }
+  return out.join("");
 }
 
 /** Applies the special-token policy to every field of every normalised message. */

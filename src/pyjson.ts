@@ -168,16 +168,23 @@ export function pyStr(value: null | undefined | boolean | number | bigint | stri
 }
 
 /** Characters Python's `str.isspace()` accepts, i.e. what `str.strip()` and Jinja's `trim` remove. */
-const PY_WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const PY_STRIP = new RegExp(`^[${PY_WS}]+|[${PY_WS}]+$`, "g");
-const PY_SPACE = new RegExp(`^[${PY_WS}]$`);
-
-/** Python's `s.strip()` (Jinja's `trim` filter). Differs from `String.prototype.trim` on U+FEFF and U+001C..U+001F, U+0085. */
-export function pyStrip(s: string): string {
-  return s.replace(PY_STRIP, "");
-}
+const PY_SPACE = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
 /** True when the single character `c` is whitespace to Python. */
 export function isPySpace(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code > 0x20 && code < 0x7f) return false; // the common case, without a regex
   return PY_SPACE.test(c);
+}
+
+/**
+ * Python's `s.strip()` (Jinja's `trim` filter). Differs from `String.prototype.trim` on U+FEFF
+ * (kept) and U+001C..U+001F, U+0085 (removed). Scans inward from both ends: linear in the length.
+ */
+export function pyStrip(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isPySpace(s[start]!)) start++;
+  while (end > start && isPySpace(s[end - 1]!)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }

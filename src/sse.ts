@@ -62,7 +62,8 @@ async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
 
 /** Incremental SSE parser: feed decoded text, get dispatched events. Exposed for tests and reuse. */
 export class SseDecoder {
-  private buffer = "";
+  /** The line in progress, as the pieces that arrived (joined once, when the line ends). */
+  private pending: string[] = [];
   private skipLeadingLf = false;
   private sawBom = false;
   private data = "";
@@ -78,33 +79,40 @@ export class SseDecoder {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     const out: SseEvent[] = [];
-    let s = this.buffer + text;
     let start = 0;
-    if (this.skipLeadingLf && s.length > 0) {
+    if (this.skipLeadingLf && text.length > 0) {
       this.skipLeadingLf = false;
-      if (s.charCodeAt(0) === 10) start = 1;
+      if (text.charCodeAt(0) === 10) start = 1;
     }
-    for (let i = start; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+    // Only the new text is scanned: the pending line (pieces from earlier pushes) holds no line
+    // break by construction, so a long line arriving in many chunks costs linear time.
+    for (let i = start; i < text.length; i++) {
+      const c = text.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
-      this.line(s.slice(start, i), out);
+      const piece = text.slice(start, i);
+      if (this.pending.length > 0) {
+        this.pending.push(piece);
+        this.line(this.pending.join(""), out);
+        this.pending = [];
+      } else {
+        this.line(piece, out);
+      }
       if (c === 13) {
-        if (i + 1 < s.length) {
-          if (s.charCodeAt(i + 1) === 10) i++;
+        if (i + 1 < text.length) {
+          if (text.charCodeAt(i + 1) === 10) i++;
         } else {
           this.skipLeadingLf = true; // CRLF may be split across chunks
         }
       }
       start = i + 1;
     }
-    this.buffer = s.slice(start);
-    s = "";
+    if (start < text.length) this.pending.push(text.slice(start));
     return out;
   }
 
   /** Ends the stream. Per the standard, an unterminated event is discarded: this returns nothing. */
   end(): SseEvent[] {
-    this.buffer = "";
+    this.pending = [];
     this.data = "";
     this.hasData = false;
     this.eventType = "";

@@ -8,8 +8,8 @@
  */
 import { SerializationError } from "./errors.js";
 import { toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./meta-tools.js";
-import type { ToolDefinition } from "./options.js";
-import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr } from "./pyjson.js";
+import { toolDefinitionName, type ToolDefinition } from "./options.js";
+import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr, pyStrip } from "./pyjson.js";
 
 /** A custom tool in Meta's shape or OpenAI's (converted with `openAIToolToMeta`). */
 export type AnyToolDefinition = MetaToolDefinition | OpenAIFunctionTool | ToolDefinition;
@@ -44,13 +44,6 @@ function isBuiltinName(name: unknown): boolean {
   return typeof name === "string" && (META_BUILTIN_TOOLS as readonly string[]).includes(name);
 }
 
-function nameOf(tool: unknown): unknown {
-  if (tool === null || typeof tool !== "object") return undefined;
-  const o = tool as Record<string, unknown>;
-  const fn = o.function as Record<string, unknown> | undefined;
-  return o.tool_name ?? (fn && typeof fn === "object" ? fn.name : undefined) ?? o.name;
-}
-
 /**
  * `BuiltinToolGenerator`: `"Environment: ipython"` when any tool is given, then a `Tools:` line with the
  * built-ins other than `code_interpreter`. As in the reference, the argument is the whole tool list: a
@@ -66,13 +59,13 @@ export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefiniti
   let custom = 0;
   for (const t of tools) {
     if (typeof t === "string") builtin.push(t);
-    else if (isBuiltinName(nameOf(t))) builtin.push(nameOf(t) as string);
+    else if (isBuiltinName(toolDefinitionName(t))) builtin.push(toolDefinitionName(t)!);
     else custom++;
   }
   let out = "";
   if (builtin.length > 0 || custom > 0) out += "Environment: ipython\n";
   const listed = builtin.filter((b) => b !== "code_interpreter");
-  if (listed.length > 0) out += "Tools: " + jinjaTrim(listed.join(", "));
+  if (listed.length > 0) out += "Tools: " + pyStrip(listed.join(", "));
   return out;
 }
 
@@ -232,11 +225,6 @@ function requiredNames(t: MetaToolDefinition): string[] {
 /** A template source as Jinja reads it: line endings normalised to `\n`, one trailing newline dropped. */
 function jinjaSource(s: string): string {
   return s.replace(/\r\n|\r/g, "\n").replace(/\n$/, "");
-}
-
-/** Jinja's `trim` (Python `str.strip()`); built-in names never need it, kept for fidelity. */
-function jinjaTrim(s: string): string {
-  return s.replace(/^\s+|\s+$/g, "");
 }
 
 /** `{{ value }}` in a plain Jinja2 template: Python `str(value)`. */

@@ -3,8 +3,8 @@
  * @huggingface/jinja, from the same message input as `renderPrompt`.
  */
 import { Template } from "@huggingface/jinja";
-import { TemplateRenderError } from "./errors.js";
-import { checkMessagesForSpecialTokens, normalizeMessages, type ChatMessage, type NormalizedMessage } from "./messages.js";
+import { InvalidOptionsError, TemplateRenderError } from "./errors.js";
+import { checkMessagesForSpecialTokens, contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "./messages.js";
 import { resolveRenderOptions, type RenderOptions } from "./options.js";
 
 /** Options of {@link renderWithTemplate}. */
@@ -24,13 +24,13 @@ function toHfMessages(messages: NormalizedMessage[]): Record<string, unknown>[] 
   return messages.map((m) => {
     switch (m.kind) {
       case "text":
-        return { role: m.role, content: m.content };
+        return { role: m.role, content: contentText(m.content, "\n") };
       case "tool_result":
         return { role: "tool", content: m.content };
       case "tool_call":
         return {
           role: "assistant",
-          content: m.content,
+          content: contentText(m.content, "\n"),
           tool_calls: m.calls.map((c) => ({
             ...(c.id !== undefined ? { id: c.id } : {}),
             type: "function",
@@ -59,6 +59,9 @@ function toHfMessages(messages: NormalizedMessage[]): Record<string, unknown>[] 
  */
 export function renderWithTemplate(template: string, messages: readonly ChatMessage[], options: TemplateRenderOptions = {}): string {
   const { bosToken, eosToken, variables, ...renderOptions } = options;
+  if ("dialect" in renderOptions && renderOptions.dialect !== undefined) {
+    throw new InvalidOptionsError("renderWithTemplate renders the given template; dialect does not apply", ["dialect"]);
+  }
   const opts = resolveRenderOptions(renderOptions);
   const normalized = checkMessagesForSpecialTokens(normalizeMessages(messages), opts.specialTokens);
   let tmpl = compiled.get(template);

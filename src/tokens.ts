@@ -21,8 +21,9 @@ export const SPECIAL_TOKENS = {
 /** One of the named special tokens, e.g. `"<|eot_id|>"`. */
 export type SpecialTokenName = keyof typeof SPECIAL_TOKENS;
 
-/** The first and last id of Llama 3's special-token block (128000..128255). */
+/** The first id of Llama 3's special-token block (128000..128255). */
 export const FIRST_SPECIAL_ID = 128000;
+/** The last id of Llama 3's special-token block (128000..128255). */
 export const LAST_SPECIAL_ID = 128255;
 
 /**
@@ -65,10 +66,12 @@ export const SPECIAL_TOKEN_PATTERN =
 
 /** Chat roles Llama 3.1 was trained on. OpenAI-style `tool` is rendered as `ipython`. */
 export const ROLES = ["system", "user", "assistant", "ipython"] as const;
+/** One of {@link ROLES}. */
 export type Role = (typeof ROLES)[number];
 
 /** Built-in tools of Llama 3.1 (`Tools:` line of the system prompt). */
 export const BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "code_interpreter"] as const;
+/** One of {@link BUILTIN_TOOLS}. */
 export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number];
 
 /** The `Today Date:` the official template uses when no date is given. */

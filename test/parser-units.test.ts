@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderPrompt } from "../src/render.js";
 import { parseBuiltinArgsToEnd } from "../src/parser/builtin-args.js";
 import { JsonScanner } from "../src/parser/json-scanner.js";
-import { parseAssistantOutput } from "../src/parser/index.js";
+import { createStreamParser, parseAssistantOutput } from "../src/parser/index.js";
 import { decodePyStringBody, parsePyCall, parsePyLiteral } from "../src/parser/python-literal.js";
 import { withoutIds } from "./parser-helpers.js";
 
@@ -206,5 +206,45 @@ describe("round trip with the hf renderer", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("review regressions", () => {
+  it("splits built-in calls written back to back (the meta dialect's encoding) into separate calls", () => {
+    const m = parseAssistantOutput('brave_search.call(query="x")wolfram_alpha.call(query="y")<|eom_id|>');
+    expect(m.toolCalls.map((c) => [c.name, c.arguments])).toEqual([
+      ["brave_search", { query: "x" }],
+      ["wolfram_alpha", { query: "y" }],
+    ]);
+    expect(m.content).toBe("");
+    const spaced = parseAssistantOutput('<|python_tag|>brave_search.call(query="x")\n wolfram_alpha.call(query="y")');
+    expect(spaced.toolCalls.map((c) => c.name)).toEqual(["brave_search", "wolfram_alpha"]);
+  });
+
+  it("ends a header's role text at any special token", () => {
+    for (const t of ["<|reserved_special_token_5|>", "<|begin_of_text|>", "<|finetune_right_pad_id|>"]) {
+      expect(parseAssistantOutput(`<|start_header_id|>assistant${t}Hello world`).content, t).toBe("Hello world");
+    }
+  });
+
+  it("treats a control token as a word boundary for built-in calls", () => {
+    const m = parseAssistantOutput('hi<|reserved_special_token_3|>brave_search.call(query="x")');
+    expect(m.toolCalls.map((c) => c.name)).toEqual(["brave_search"]);
+    expect(m.content).toBe("hi");
+  });
+
+  it("keeps a JSON object with two different tool names as text (start and end events could disagree)", () => {
+    for (const text of [
+      '{"name": "f", "function": {"name": "g", "parameters": {}}, "parameters": {"x": 1}}',
+      '{"name": "f", "parameters": {"x": 1}, "name": "zzz"}',
+    ]) {
+      const p = createStreamParser();
+      const events = [...p.push(text), ...p.end()];
+      const starts = events.filter((e) => e.type === "tool-call-start");
+      const ends = events.filter((e) => e.type === "tool-call-end");
+      expect(ends, text).toEqual([]);
+      expect(starts.length, text).toBe(events.filter((e) => e.type === "error").length);
+      expect(parseAssistantOutput(text).content).toBe(text);
+    }
   });
 });

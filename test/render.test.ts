@@ -9,6 +9,7 @@ import {
   SerializationError,
   SpecialTokenError,
   TemplateError,
+  parseAssistantOutput,
   renderPrompt,
   renderWithTemplate,
   type ChatMessage,
@@ -76,6 +77,35 @@ describe("documented extensions render like their golden equivalents", () => {
     const { c, expected, options } = golden("custom_call_history");
     const messages = c.messages.map((m) => ("tool_calls" in m ? { ...m, content: "Let me check." } : m));
     expect(renderPrompt(messages, options)).toBe(expected);
+  });
+});
+
+describe("parsed replies go back into the history as they are", () => {
+  it("a plain reply (toolCalls: []) renders as an ordinary assistant turn in both dialects", () => {
+    const reply = parseAssistantOutput("Hello there<|eot_id|>");
+    expect(reply.toolCalls).toEqual([]);
+    for (const dialect of ["hf", "meta"] as const) {
+      const withReply = renderPrompt([{ role: "user", content: "hi" }, reply, { role: "user", content: "again" }], { dialect });
+      const plain = renderPrompt([{ role: "user", content: "hi" }, { role: "assistant", content: "Hello there" }, { role: "user", content: "again" }], { dialect });
+      expect(withReply).toBe(plain);
+    }
+  });
+
+  it("OpenAI-shaped tool_calls: [] still raises, as the template does", () => {
+    expect(() => renderPrompt([{ role: "user", content: "hi" }, { role: "assistant", content: "x", tool_calls: [] }])).toThrow(TemplateError);
+  });
+});
+
+describe("linear-time text handling (these would run for minutes if quadratic)", () => {
+  it("trims around a 400k-character interior run of whitespace", () => {
+    const content = "a" + " \t\n".repeat(133_334) + "b";
+    expect(renderPrompt([{ role: "user", content: "  " + content + "  " }])).toBe(renderPrompt([{ role: "user", content: "X" }]).replace("X", content));
+  });
+
+  it("strips 50 000 nested special tokens", () => {
+    const d = 50_000;
+    const content = "x" + "<|eot".repeat(d) + "<|eot_id|>" + "_id|>".repeat(d) + "y";
+    expect(renderPrompt([{ role: "user", content }], { specialTokens: "strip" })).toBe(renderPrompt([{ role: "user", content: "xy" }]));
   });
 });
 

@@ -107,3 +107,15 @@ describe("parseSseStream framing", () => {
     expect(d.push("\n")).toEqual([]);
   });
 });
+
+describe("SseDecoder on long lines", () => {
+  it("assembles a 4 MB data line that arrives in 4 000 pieces (linear: would take minutes if each push re-scanned the line)", () => {
+    const d = new SseDecoder();
+    expect(d.push("data: ")).toEqual([]);
+    const piece = "x".repeat(999);
+    for (let i = 0; i < 4000; i++) expect(d.push(piece).length).toBe(0);
+    const events = d.push("\n\n");
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toBe("x".repeat(999 * 4000));
+  });
+});

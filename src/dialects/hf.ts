@@ -5,7 +5,7 @@
  * read side by side. Quirks are reproduced on purpose; README.md lists them.
  */
 import { TemplateError } from "../errors.js";
-import type { NormalizedMessage } from "../messages.js";
+import { contentText, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr, pyStrip } from "../pyjson.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
@@ -30,8 +30,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   }
   let systemMessage = "";
   const first = messages[0]!;
-  if (first.role === "system" && first.kind === "text") {
-    systemMessage = pyStrip(first.content);
+  if (first.kind === "text" && first.role === "system") {
+    systemMessage = pyStrip(contentText(first.content, "\n"));
     messages = messages.slice(1);
   }
 
@@ -77,7 +77,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("with its proper arguments that best answers the given prompt.\n\n");
     out.text(JSON_CALL_INSTRUCTIONS);
     for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]) + "\n\n");
-    out.text(pyStrip(carrier.content));
+    out.text(pyStrip(contentText(carrier.content, "\n")));
     out.special("<|eot_id|>");
   }
 
@@ -85,7 +85,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     switch (message.kind) {
       case "text":
         out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
-        out.text(pyStrip(message.content)).special("<|eot_id|>");
+        out.text(pyStrip(contentText(message.content, "\n"))).special("<|eot_id|>");
         break;
       case "tool_call": {
         if (message.calls.length !== 1) {

@@ -12,7 +12,7 @@
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../errors.js";
-import type { NormalizedMessage, NormalizedToolCall } from "../messages.js";
+import { contentText, isTextParts, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { toMetaTool, type MetaToolDefinition } from "../meta-tools.js";
 import { toolDefinitionName, type ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../pyjson.js";
@@ -82,19 +82,20 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
     switch (m.kind) {
       case "text":
         // A parsed assistant turn that stopped with <|eom_id|> keeps it: the model expects to continue.
-        header(out, m.role).text(m.content).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
+        header(out, m.role).text(contentText(m.content, "")).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
         break;
       case "tool_result": {
         header(out, "ipython");
         const c = m.content;
-        out.text(typeof c === "string" ? c : pyJsonDumps(c, { ensureAscii: true }, ["messages", m.index, "content"]));
+        // A string, or text parts (encoded back to back as ChatFormat does), is written as is.
+        out.text(typeof c === "string" || isTextParts(c) ? contentText(c, "") : pyJsonDumps(c, { ensureAscii: true }, ["messages", m.index, "content"]));
         out.special("<|eot_id|>");
         break;
       }
       case "tool_call": {
         header(out, "assistant");
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
-        out.text(m.content);
+        out.text(contentText(m.content, ""));
         m.calls.forEach((call, j) => out.text(encodeToolCall(call, format, [m.index, "tool_calls", j])));
         out.special(endsWithEom(m) ? "<|eom_id|>" : "<|eot_id|>");
         break;
@@ -197,7 +198,7 @@ function systemPreamble(
   let rest = messages;
   const first = messages[0];
   if (first !== undefined && first.kind === "text" && first.role === "system") {
-    instruction = first.content;
+    instruction = contentText(first.content, "");
     rest = messages.slice(1);
   }
   const date = systemDefaultPrompt({ date: opts.dateString });

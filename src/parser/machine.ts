@@ -361,6 +361,7 @@ export class Machine {
 
   special(name: string): void {
     if (this.done) return;
+    this.lastChar = ""; // a control token is a word boundary
     switch (name) {
       case "<|eot_id|>":
         return this.stop("eot");
@@ -381,7 +382,9 @@ export class Machine {
         this.inHeader = false;
         return;
       default:
-        // begin_of_text, padding, reserved and unknown control tokens: dropped, invisible.
+        // begin_of_text, padding, reserved and unknown control tokens: dropped, invisible; like
+        // any special token, they end a header's role text.
+        this.inHeader = false;
         return;
     }
   }
@@ -426,6 +429,15 @@ export class Machine {
       if (!prefix) return k === j ? j + 1 : k;
       k++;
     }
+  }
+
+  /** True when `tail` is, after optional whitespace, exactly an enabled built-in's `name.call(`. */
+  private startsBuiltinCall(tail: string): boolean {
+    if (tail.length > 96 || tail[tail.length - 1] !== "(") return false;
+    let i = 0;
+    while (i < tail.length && isWs(tail[i]!)) i++;
+    const rest = i === 0 ? tail : tail.slice(i);
+    return this.builtinTargets.includes(rest);
   }
 
   /** Like {@link builtinRejectEnd} for a `{`: runs a throwaway JSON-call scan over this chunk. */
@@ -671,11 +683,23 @@ export class Machine {
 
       case M.BTail:
         m.tail += c;
+        if (this.startsBuiltinCall(m.tail)) {
+          // Another built-in call right after this one (Meta writes several back to back): the
+          // first `)` closed this call.
+          const tail = m.tail;
+          this.emitContent(m.ws);
+          this.endCall(m.st, m.name, m.args, "builtin", m.raw);
+          this.mode = { k: M.AfterCall, ws: "" };
+          this.lastChar = ")"; // the tail follows the call's closing parenthesis
+          this.refeed(tail);
+          return CONSUMED;
+        }
         if (m.raw.length + m.tail.length > this.o.maxToolCallChars) {
           const tail = m.tail;
           this.emitContent(m.ws);
           this.endCall(m.st, m.name, m.args, "builtin", m.raw);
           this.mode = { k: M.AfterCall, ws: "" };
+          this.lastChar = ")";
           this.refeed(tail);
         }
         return CONSUMED;
@@ -690,6 +714,11 @@ export class Machine {
         if (r === "done") {
           const dec = decodeJsonCallText(scan.buf, this.o);
           if (!dec) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), "not a tool call object");
+          // Two names (a duplicate key, or `name` beside `function.name`): ambiguous, and the one
+          // already announced in tool-call-start may not be the one JSON.parse keeps.
+          if (scan.name !== undefined && dec.name !== scan.name) {
+            return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), `ambiguous tool name ("${scan.name}" and "${dec.name}")`);
+          }
           if (!m.st) m.st = this.startCall(dec.name, "json");
           this.delta(m.st, scan.takeParams());
           this.emitContent(m.ws);
@@ -883,6 +912,7 @@ export class Machine {
           const raw = m.raw + tail.slice(0, close + 1);
           this.endCall(m.st, m.name, args, "builtin", raw);
           this.mode = { k: M.AfterCall, ws: "" };
+          this.lastChar = ")";
           this.refeed(tail.slice(close + 1));
           return;
         }
@@ -890,6 +920,7 @@ export class Machine {
     }
     this.endCall(m.st, m.name, m.args, "builtin", m.raw);
     this.mode = { k: M.AfterCall, ws: "" };
+    this.lastChar = ")"; // the tail follows the call's closing parenthesis
     this.refeed(tail);
   }
 }

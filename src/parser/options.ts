@@ -6,6 +6,7 @@
 import { InvalidOptionsError } from "../errors.js";
 import { BUILTIN_TOOLS } from "../tokens.js";
 import type { ParseOptions } from "./types.js";
+import { toolDefinitionName } from "../options.js";
 
 export const DEFAULT_MAX_TOOL_CALL_CHARS = 1_000_000;
 
@@ -18,14 +19,10 @@ export interface ResolvedParseOptions {
   maxToolCallChars: number;
 }
 
+/** A tool given as its name or as a definition (see `toolDefinitionName`). */
 function toolName(t: unknown): string | undefined {
   if (typeof t === "string") return t !== "" ? t : undefined;
-  if (t === null || typeof t !== "object" || Array.isArray(t)) return undefined;
-  const o = t as Record<string, unknown>;
-  const fn = o.function;
-  const name =
-    (fn !== null && typeof fn === "object" ? (fn as Record<string, unknown>).name : undefined) ?? o.name ?? o.tool_name;
-  return typeof name === "string" && name !== "" ? name : undefined;
+  return Array.isArray(t) ? undefined : toolDefinitionName(t);
 }
 
 export function resolveParseOptions(options: unknown): ResolvedParseOptions {

@@ -52,7 +52,7 @@ export type ParseToolSpec = string | { type?: string; function?: { name: string 
 
 /** Options of the parser. */
 export interface ParseOptions {
-  /** The custom tools offered. When given, JSON that names none of them (or a built-in) stays text. */
+  /** The custom tools offered. When given, a JSON / function-tag / python-list call naming none of them nor an enabled built-in stays text. */
   tools?: readonly ParseToolSpec[];
   /** Built-in tools enabled. Default: all of brave_search, wolfram_alpha, code_interpreter. */
   builtinTools?: readonly string[];
