@@ -11,6 +11,7 @@ const FRAGMENTS = [
   "{", "}", "[", "]", "(", ")", ",", ":", ";", " ; ", '"', "'", "\\", '\\"', "=", " ", "\n", "\t", "\u00a0", "\u3000",
   "brave_search.call(", "wolfram_alpha.call(", "code_interpreter.call(", "brave", "query=", 'query="', "n=3", "True", "None",
   "<function=", "<function=f>", "</function>", "get_weather(", "city='Paris'", "x", "hello", "42", "1.5e3", "é", "🌦", "null", "true",
+  "`", "```", "```json\n", "\n```", "```\n",
 ];
 
 const fragmentText = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 30 }).map((a) => a.join(""));

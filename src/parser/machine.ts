@@ -40,6 +40,8 @@ const enum M {
   FName,
   FArgs,
   FClose,
+  Fence,
+  FenceClose,
 }
 
 interface Base {
@@ -62,7 +64,11 @@ type Mode =
   | (Base & { k: M.FPrefix; buf: string })
   | (Base & { k: M.FName; buf: string })
   | (Base & { k: M.FArgs; buf: string; name: string; argsStart: number; st: Started; depth: number; q: string; esc: boolean })
-  | { k: M.FClose; ws: string; buf: string; name: string; args: Record<string, unknown>; argsText: string; st: Started; look: string };
+  | { k: M.FClose; ws: string; buf: string; name: string; args: Record<string, unknown>; argsText: string; st: Started; look: string }
+  /** A markdown fence opener at a line start (```json + newline + whitespace), held until what follows shows whether it wraps a call. */
+  | { k: M.Fence; buf: string; nl: boolean }
+  /** Backticks after a call that was opened inside a fence: the closing fence, dropped with it. */
+  | { k: M.FenceClose; ws: string; buf: string };
 
 const FUNCTION_OPEN = "<function=";
 const FUNCTION_CLOSE = "</function>";
@@ -99,6 +105,10 @@ function functionRejectEnd(s: string, j: number): number {
 }
 
 const CONTENT_BLOCK = 1 << 16;
+
+/** Characters of a fence's info string (```json, ```python3, ```tool_code). */
+const FENCE_INFO = /[A-Za-z0-9_+.-]/;
+const MAX_FENCE_INFO = 32;
 
 /** Makes V8 flatten a rope string in place (a numeric coercion reads it flat); elsewhere a no-op. */
 function flatten(s: string): string {
@@ -244,6 +254,10 @@ export class Machine {
   private inHeader = false;
   /** A python_tag or a tool call has been seen (the message no longer "starts" here). */
   private pastStart = false;
+  /** A fence opener held while the candidate right after it runs: dropped if it is a call, else content. */
+  private fence: string | undefined;
+  /** A call opened inside a fence completed: backticks right after it close the fence (dropped). */
+  private closeFence = false;
   private idCounter = 0;
   private readonly idPrefix = `call_${Math.random().toString(36).slice(2, 10)}_`;
   private readonly builtinTargets: string[];
@@ -298,8 +312,14 @@ export class Machine {
       case M.FClose:
         n += m.ws.length + m.buf.length + m.look.length;
         break;
+      case M.Fence:
+        n += m.buf.length;
+        break;
+      case M.FenceClose:
+        n += m.ws.length + m.buf.length;
+        break;
     }
-    return n;
+    return n + (this.fence?.length ?? 0);
   }
 
   // -- input -----------------------------------------------------------------------------------
@@ -325,6 +345,18 @@ export class Machine {
             prevWord = WORD[s.charCodeAt(k - 1)] === 1;
             j = k;
             continue;
+          }
+          if (code === 0x60) {
+            // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
+            const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
+            if (lineStart) {
+              let k = j + 1;
+              while (k < n && k < j + 3 && s.charCodeAt(k) === 0x60) k++;
+              if (k === n || k === j + 3) break;
+              prevWord = false;
+              j = k;
+              continue;
+            }
           }
           if (code < 128) {
             const word = WORD[code] === 1;
@@ -460,6 +492,7 @@ export class Machine {
 
   private emitText(s: string): void {
     if (s === "") return;
+    this.closeFence = false; // text after a fenced call: a later ``` is content
     // Content grows by tiny pieces when streamed; a rope of a million pieces is costly to keep
     // alive, so full blocks are flattened and set aside.
     this.content += s;
@@ -512,6 +545,10 @@ export class Machine {
   }
 
   private endCall(st: Started, name: string, args: Record<string, unknown>, format: ToolCallFormat, raw: string): void {
+    if (this.fence !== undefined) {
+      this.fence = undefined; // the fence wrapped a call: it is markup, not content
+      this.closeFence = true;
+    }
     const toolCall: ToolCall = { id: st.id, name, arguments: args, format, raw };
     this.calls.push(toolCall);
     this.out.push({ type: "tool-call-end", index: st.index, toolCall });
@@ -545,6 +582,7 @@ export class Machine {
   /** A candidate failed: its held text becomes content (or code); the failing char is re-examined. */
   private giveUp(fail: FailMode, st: Started | undefined, ws: string, held: string, why: string): StepResult {
     if (st) this.error(st, new IncompleteToolCallError(`tool call ${st.index} is not valid: ${why}`, held));
+    this.flushFence();
     if (fail === "code") {
       this.becomeCode(ws + held);
     } else {
@@ -552,6 +590,14 @@ export class Machine {
       this.mode = { k: M.Text };
     }
     return REPROCESS;
+  }
+
+  /** The candidate after a fence opener was not a call: the opener is content after all. */
+  private flushFence(): void {
+    if (this.fence === undefined) return;
+    const f = this.fence;
+    this.fence = undefined;
+    this.emitContent(f);
   }
 
   /** The region is code from here: start a code call (reusing the index of a failed call). */
@@ -564,6 +610,7 @@ export class Machine {
 
   private tooLarge(st: Started | undefined, ws: string, held: string): void {
     this.error(st, new ToolCallTooLargeError(this.o.maxToolCallChars));
+    this.flushFence();
     this.emitContent(ws + held);
     this.mode = { k: M.Plain };
   }
@@ -597,9 +644,57 @@ export class Machine {
     const m = this.mode;
     switch (m.k) {
       case M.Text:
+        if (c === "`" && (this.lastChar === "" || this.lastChar === "\n")) {
+          this.mode = { k: M.Fence, buf: "", nl: false };
+          return REPROCESS;
+        }
         if (this.tryStart(c, "text", "", false)) return REPROCESS;
         this.emitContent(c);
         return CONSUMED;
+
+      case M.Fence: {
+        if (m.nl) {
+          if (isWs(c)) {
+            m.buf += c;
+            return CONSUMED;
+          }
+          const held = m.buf;
+          this.mode = { k: M.Text };
+          if (this.tryStart(c, "text", "", false)) {
+            this.fence = held;
+            return REPROCESS;
+          }
+          this.emitContent(held);
+          return REPROCESS;
+        }
+        const n = m.buf.length;
+        if (n < 3 ? c === "`" : n < 3 + MAX_FENCE_INFO && FENCE_INFO.test(c)) {
+          m.buf += c;
+          return CONSUMED;
+        }
+        if (n >= 3 && c === "\n") {
+          m.buf += c;
+          m.nl = true;
+          return CONSUMED;
+        }
+        this.emitContent(m.buf); // not a fence opener
+        this.mode = { k: M.Text };
+        return REPROCESS;
+      }
+
+      case M.FenceClose:
+        if (c === "`") {
+          m.buf += c;
+          if (m.buf.length === 3) {
+            this.closeFence = false;
+            this.mode = { k: M.Text };
+          }
+          return CONSUMED;
+        }
+        this.closeFence = false;
+        this.emitContent(m.ws + m.buf);
+        this.mode = { k: M.Text };
+        return REPROCESS;
 
       case M.Plain:
         this.emitContent(c);
@@ -612,6 +707,10 @@ export class Machine {
         }
         if (c === ";") {
           this.mode = { k: M.Text }; // the separator and the whitespace before it are consumed
+          return CONSUMED;
+        }
+        if (c === "`" && this.closeFence) {
+          this.mode = { k: M.FenceClose, ws: m.ws, buf: "`" };
           return CONSUMED;
         }
         this.emitContent(m.ws);
@@ -859,6 +958,15 @@ export class Machine {
         case M.AfterCall:
         case M.RegionStart:
           this.emitContent(m.ws);
+          this.mode = { k: M.Text };
+          return;
+        case M.Fence:
+          this.emitContent(m.buf);
+          this.mode = { k: M.Text };
+          return;
+        case M.FenceClose:
+          this.closeFence = false;
+          this.emitContent(m.ws + m.buf);
           this.mode = { k: M.Text };
           return;
         case M.Code:
