@@ -140,20 +140,23 @@ export function pyJsonString(s: string, ensureAscii = false): string {
 
 /**
  * A number as Python writes it (`str()`, `repr()` and `json.dumps` agree for finite numbers).
- * Integer-valued numbers are written as Python ints, because JSON has no int/float distinction and
- * integers are what tool arguments almost always mean.
+ * Safe integers are written as Python ints (JSON has no int/float distinction and integers are what
+ * tool arguments almost always mean); other numbers as Python floats (`0.1`, `1e-05`, `1e+16`).
  */
 export function pyNumber(n: number, path: ErrorPath = []): string {
   if (!Number.isFinite(n)) {
     throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, [...path]);
   }
-  if (Number.isInteger(n)) return Object.is(n, -0) ? "0" : BigInt(n).toString();
+  // Safe integers are Python ints. Beyond 2^53 a JavaScript number cannot hold an exact integer, so
+  // it came from a float (JSON `1e20`): write it as Python writes floats. (Pass a BigInt for a big int.)
+  if (Number.isSafeInteger(n)) return Object.is(n, -0) ? "0" : String(n);
   const exp = n.toExponential(); // shortest round-trip digits, like Python's repr
   const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(exp)!;
   const e = Number(m[3]) * (m[2] === "-" ? -1 : 1);
-  // Python's repr switches to exponent form below 1e-4 (and at 1e16, but those are integers).
+  // Python's repr uses exponent form below 1e-4 and from 1e16 on, with at least two exponent digits.
   if (e < -4) return `${m[1]}e-${m[3]!.padStart(2, "0")}`;
-  return n.toString();
+  if (e >= 16) return `${m[1]}e+${m[3]!.padStart(2, "0")}`;
+  return Number.isInteger(n) ? `${n.toString()}.0` : n.toString();
 }
 
 /**
