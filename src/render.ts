@@ -3,6 +3,7 @@
  * run once here, before either dialect sees the conversation.
  */
 import { renderHf } from "./dialects/hf.js";
+import { InvalidOptionsError } from "./errors.js";
 import { renderMeta, META_OPTION_KEYS, type MetaRenderOptions } from "./dialects/meta.js";
 import { checkMessagesForSpecialTokens, normalizeMessages, type ChatMessage } from "./messages.js";
 import { resolveRenderOptions, type RenderOptions } from "./options.js";
@@ -20,6 +21,13 @@ export type PromptOptions = RenderOptions & MetaRenderOptions;
  */
 export function renderSegments(messages: readonly ChatMessage[], options: PromptOptions = {}): Segment[] {
   const opts = resolveRenderOptions(options, META_OPTION_KEYS);
+  if (opts.dialect !== "meta") {
+    for (const k of META_OPTION_KEYS) {
+      if ((options as Record<string, unknown>)[k] !== undefined) {
+        throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, [k]);
+      }
+    }
+  }
   const normalized = checkMessagesForSpecialTokens(normalizeMessages(messages), opts.specialTokens);
   return opts.dialect === "meta" ? renderMeta(normalized, opts, options) : renderHf(normalized, opts);
 }

@@ -171,6 +171,12 @@ describe("options", () => {
     expect(() => renderPrompt([{ role: "user", content: "x" }], { builtinTools: ["brave search"] })).toThrow(/builtinTools\[0\]/);
   });
 
+  it("refuses meta-only options in the hf dialect instead of ignoring them", () => {
+    expect(() => renderPrompt([{ role: "user", content: "x" }], { toolPromptFormat: "python_list" })).toThrow(/toolPromptFormat.*dialect: "meta"/);
+    expect(() => renderPrompt([{ role: "user", content: "x" }], { lossyTools: true })).toThrow(InvalidOptionsError);
+    expect(renderPrompt([{ role: "user", content: "x" }], { dialect: "meta", toolPromptFormat: "python_list" })).toContain("x<|eot_id|>");
+  });
+
   it("refuses a tool definition without a name", () => {
     const e = thrown(() => renderPrompt([{ role: "user", content: "x" }], { tools: [{ type: "function", function: { description: "d" } }] as never }));
     expect(e).toBeInstanceOf(InvalidOptionsError);

@@ -2,6 +2,7 @@
  * Types of the output parser: what goes in (chunks), what comes out (events, the final message).
  */
 import type { LlamaPromptError } from "../errors.js";
+import type { ToolDefinition } from "../options.js";
 
 /** How a tool call was written by the model. */
 export type ToolCallFormat = "builtin" | "code" | "json" | "function_tag" | "python_list";
@@ -47,15 +48,18 @@ export type StreamEvent =
   | { type: "error"; index?: number; error: LlamaPromptError }
   | { type: "end"; message: AssistantMessage };
 
-/** A custom tool the caller offered: its name, or its definition (OpenAI-style or `{name}`). */
-export type ParseToolSpec = string | { type?: string; function?: { name: string }; name?: string; tool_name?: string };
+/**
+ * A custom tool the caller offered: its name, or its definition (OpenAI-style, `{name}` or Meta's
+ * `{tool_name}`; the same definitions `renderPrompt` takes).
+ */
+export type ParseToolSpec = string | ToolDefinition;
 
 /** Options of the parser. */
 export interface ParseOptions {
   /** The custom tools offered. When given, a JSON / function-tag / python-list call naming none of them nor an enabled built-in stays text. */
-  tools?: readonly ParseToolSpec[];
+  tools?: readonly ParseToolSpec[] | null;
   /** Built-in tools enabled. Default: all of brave_search, wolfram_alpha, code_interpreter. */
-  builtinTools?: readonly string[];
+  builtinTools?: readonly string[] | null;
   /** Tool-call id generator. Default: `call_` + a per-parser counter and random suffix. */
   createId?: () => string;
   /** Longest tool call kept, in characters (default 1 000 000). Past it: an error event, text kept as content. */
