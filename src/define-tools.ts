@@ -43,10 +43,13 @@ export interface DefineToolsOptions<B extends BuiltinToolName = BuiltinToolName>
 
 /** Arguments of the built-in tools as the parser reports them. */
 export interface BuiltinToolArguments {
-  /** `brave_search.call(query="...")`; other keyword arguments (strings) are kept. */
-  brave_search: { query: string; [kwarg: string]: string };
-  /** `wolfram_alpha.call(query="...")`; other keyword arguments (strings) are kept. */
-  wolfram_alpha: { query: string; [kwarg: string]: string };
+  /**
+   * `brave_search.call(query="...")`; other keyword arguments are kept as the parser decoded them
+   * (strings, numbers, booleans, ... e.g. `n=3` → `3`), hence `unknown`.
+   */
+  brave_search: { query: string; [kwarg: string]: unknown };
+  /** `wolfram_alpha.call(query="...")`; other keyword arguments are kept as decoded (`unknown`). */
+  wolfram_alpha: { query: string; [kwarg: string]: unknown };
   /** Code written after `<|python_tag|>`. */
   code_interpreter: { code: string };
 }
@@ -102,9 +105,12 @@ export interface DefinedTools<T extends ToolSpecs, B extends BuiltinToolName = n
   readonly names: (keyof T & string | B)[];
   /** The enabled built-ins: pass as `renderPrompt(messages, { builtinTools })`. */
   readonly builtinTools: B[];
-  /** Validates a parsed call; throws `UnknownToolError` or `ToolArgumentsError`. */
+  /**
+   * Validates a parsed call; throws `UnknownToolError` or `ToolArgumentsError` (also for a call that
+   * is not an object, e.g. `null`).
+   */
   parse(toolCall: ToolCall): ParsedToolCall<T, B>;
-  /** Like `parse`, but returns `{ success, data | error }` instead of throwing. */
+  /** Like `parse`, but returns `{ success, data | error }` instead of throwing; it never throws. */
   safeParse(toolCall: ToolCall): SafeParseToolCallResult<ParsedToolCall<T, B>>;
   /** The `ipython` message that reports `error` back to the model (see {@link toolErrorMessage}). */
   formatError(error: unknown, toolCall?: Pick<ToolCall, "id">): ToolErrorMessage;
@@ -128,8 +134,9 @@ export class ToolDefinitionError extends LlamaPromptError {
 const TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
 
 const BUILTIN_SCHEMAS: Record<BuiltinToolName, z.ZodType> = {
-  brave_search: z.object({ query: z.string() }).catchall(z.string()),
-  wolfram_alpha: z.object({ query: z.string() }).catchall(z.string()),
+  // Extra keyword arguments keep whatever type the parser decoded (`n=3` → 3, `safe=True` → true).
+  brave_search: z.object({ query: z.string() }).catchall(z.unknown()),
+  wolfram_alpha: z.object({ query: z.string() }).catchall(z.unknown()),
   code_interpreter: z.object({ code: z.string() }),
 };
 
@@ -262,29 +269,81 @@ function validateCall(
   names: readonly string[],
 ): SafeParseToolCallResult<TypedToolCall> {
   if (toolCall === null || typeof toolCall !== "object") {
-    throw new TypeError(`parse: expected a tool call object, got ${toolCall === null ? "null" : typeof toolCall}`);
+    return { success: false, error: notACallError(toolCall) };
   }
-  const name = toolCall.name;
+  let name: unknown;
+  try {
+    name = toolCall.name;
+  } catch (cause) {
+    return { success: false, error: notACallError(toolCall, `its name could not be read: ${errorText(cause)}`) };
+  }
   const schema = typeof name === "string" ? schemas.get(name) : undefined;
   if (schema === undefined) {
-    return { success: false, error: new UnknownToolError(String(name), names) };
+    return { success: false, error: new UnknownToolError(typeof name === "string" ? name : safeString(name), names) };
   }
-  let args: unknown = toolCall.arguments;
-  if (typeof args === "string") {
-    // OpenAI-style `arguments` given as a JSON string.
+  const toolName = name as string;
+  const argumentsError = (message: string, received: unknown): SafeParseToolCallResult<TypedToolCall> => ({
+    success: false,
+    error: new ToolArgumentsError(toolName, [{ path: [], message, received }]),
+  });
+  try {
+    const original: unknown = toolCall.arguments;
+    let args: unknown = original;
+    if (typeof original === "string") {
+      // OpenAI-style `arguments` given as a JSON string: it must decode to an object ("null", "[]", "1" do not).
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(original);
+      } catch {
+        return argumentsError("expected a JSON object", original);
+      }
+      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) {
+        return argumentsError("expected a JSON object", original);
+      }
+      args = decoded;
+    } else if (original === undefined || original === null) {
+      // Only a call without arguments defaults to no arguments.
+      args = {};
+    }
+    const result = z.safeParse(schema, args);
+    if (!result.success) {
+      return { success: false, error: new ToolArgumentsError(toolName, toIssues(result.error.issues, args)) };
+    }
+    const data: TypedToolCall = { ...toolCall, name: toolName, arguments: result.data as Record<string, unknown> };
+    return { success: true, data };
+  } catch (cause) {
+    // A throwing getter on the call or its arguments, or a schema refinement/transform that threw.
+    return argumentsError(`could not be validated: ${errorText(cause)}`, undefined);
+  }
+}
+
+/** The error for a tool call that is not an object (or whose name cannot be read). */
+function notACallError(toolCall: unknown, why?: string): ToolArgumentsError {
+  const got = toolCall === null ? "null" : typeof toolCall;
+  return new ToolArgumentsError("", [
+    {
+      path: [],
+      message: why ?? `expected a tool call object { name, arguments }, got ${got}`,
+      received: toolCall === null || typeof toolCall !== "object" ? toolCall : undefined,
+    },
+  ]);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : safeString(e);
+}
+
+/** `String(v)` that cannot throw (objects without a usable `toString`, throwing `toString`). */
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
     try {
-      args = JSON.parse(args);
+      return Object.prototype.toString.call(v);
     } catch {
-      return { success: false, error: new ToolArgumentsError(name, [{ path: [], message: "expected a JSON object", received: args }]) };
+      return typeof v;
     }
   }
-  if (args === undefined || args === null) args = {};
-  const result = z.safeParse(schema, args);
-  if (!result.success) {
-    return { success: false, error: new ToolArgumentsError(name, toIssues(result.error.issues, args)) };
-  }
-  const data: TypedToolCall = { ...toolCall, name, arguments: result.data as Record<string, unknown> };
-  return { success: true, data };
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[], args: unknown): ToolArgumentIssue[] {

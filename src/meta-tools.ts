@@ -80,8 +80,33 @@ export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
   return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
 }
 
+/**
+ * A parameter (property) named `__proto__` cannot be carried through plain objects: zod's record
+ * parsing and ordinary assignment drop it silently. It is refused, naming the property, rather than lost.
+ */
+const FORBIDDEN_PARAMETER_NAME = "__proto__";
+
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
+
+function forbiddenParameterError(toolName: string | undefined, path: ErrorPath): MetaToolError {
+  return new MetaToolError(
+    `a parameter cannot be named "${FORBIDDEN_PARAMETER_NAME}" (it would be dropped from the JavaScript object); rename it`,
+    toolName,
+    path,
+    FORBIDDEN_PARAMETER_NAME,
+  );
+}
+
 /** Validates a Meta tool definition (throws {@link MetaToolError} naming the field). */
 export function parseMetaTool(tool: unknown): MetaToolDefinition {
+  if (isMetaTool(tool)) {
+    const params: unknown = tool.parameters;
+    if (params !== null && typeof params === "object" && hasOwn(params, FORBIDDEN_PARAMETER_NAME)) {
+      throw forbiddenParameterError(typeof tool.tool_name === "string" ? tool.tool_name : undefined, ["parameters", FORBIDDEN_PARAMETER_NAME]);
+    }
+  }
   const r = MetaToolDefinitionSchema.safeParse(tool);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -145,7 +170,9 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
   const properties: Record<string, Record<string, unknown>> = {};
   const required: string[] = [];
   for (const [name, p] of Object.entries(t.parameters ?? {})) {
-    const type = TO_JSON_SCHEMA[p.param_type.trim().toLowerCase()];
+    const key = p.param_type.trim().toLowerCase();
+    // own keys only: "constructor", "__proto__", "tostring" are not types
+    const type = hasOwn(TO_JSON_SCHEMA, key) ? TO_JSON_SCHEMA[key] : undefined;
     if (type === undefined) {
       throw new MetaToolError(
         `param_type ${JSON.stringify(p.param_type)} has no JSON Schema equivalent (known: ${Object.keys(TO_JSON_SCHEMA).join(", ")})`,
@@ -205,6 +232,7 @@ export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {
   }
   const props = ps.properties ?? {};
   if (props === null || typeof props !== "object" || Array.isArray(props)) return fail("properties must be an object", ["parameters", "properties"]);
+  if (hasOwn(props, FORBIDDEN_PARAMETER_NAME)) throw forbiddenParameterError(name, [...base, "parameters", "properties", FORBIDDEN_PARAMETER_NAME]);
   const required = ps.required ?? [];
   if (!Array.isArray(required) || !required.every((r) => typeof r === "string")) {
     return fail("required must be an array of property names", ["parameters", "required"]);

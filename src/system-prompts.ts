@@ -6,7 +6,7 @@
  * templates do — and Jinja's own `tojson` (sorted keys, ASCII-only, `<>&'` as `\u003c`...) is used
  * where the templates use it.
  */
-import { SerializationError } from "./errors.js";
+import { InvalidOptionsError, SerializationError } from "./errors.js";
 import { toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./meta-tools.js";
 import { toolDefinitionName, type ToolDefinition } from "./options.js";
 import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr, pyStrip } from "./pyjson.js";
@@ -22,22 +22,74 @@ const MONTHS = [
   "July", "August", "September", "October", "November", "December",
 ];
 
-/** `date.strftime("%d %B %Y")` in the C/English locale, local time: `"05 March 2025"`. */
+/**
+ * `date.strftime("%d %B %Y")` in the C/English locale, local time: `"05 March 2025"`.
+ * Throws `InvalidOptionsError` for anything but a valid `Date` (an invalid Date, a number, `null`...).
+ */
 export function formatMetaDate(date: Date = new Date()): string {
+  if (!isValidDate(date)) {
+    throw new InvalidOptionsError(`expected a valid Date, got ${describeValue(date)}`, ["date"]);
+  }
   return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
 }
 
 /**
  * `SystemDefaultGenerator`: `"Cutting Knowledge Date: December 2023\nToday Date: {date}"`.
- * `date` is a ready string (used as is) or a `Date`; default today (local time), as `%d %B %Y`.
+ * `date` is a ready string (used as is) or a valid `Date`; default today (local time), as `%d %B %Y`.
+ * Anything else (an invalid Date, a number, `null` options...) throws `InvalidOptionsError`.
  *
  * @example systemDefaultPrompt({ date: "21 September 2024" })
  * // "Cutting Knowledge Date: December 2023\nToday Date: 21 September 2024"
  */
 export function systemDefaultPrompt(options: { date?: string | Date } = {}): string {
-  const d = options.date;
-  const today = typeof d === "string" ? d : formatMetaDate(d ?? new Date());
+  checkOptionsObject(options);
+  const d: unknown = options.date;
+  let today: string;
+  if (typeof d === "string") today = d;
+  else if (d === undefined) today = formatMetaDate(new Date());
+  else if (isValidDate(d)) today = formatMetaDate(d);
+  else throw new InvalidOptionsError(`expected a date string or a valid Date, got ${describeValue(d)}`, ["date"]);
   return `Cutting Knowledge Date: December 2023\nToday Date: ${today}`;
+}
+
+function isValidDate(d: unknown): d is Date {
+  if (!(d instanceof Date)) return false;
+  try {
+    return !Number.isNaN(d.getTime());
+  } catch {
+    return false; // an object whose prototype is Date.prototype but that is no Date
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof Date) return "an invalid Date";
+  if (typeof v === "number") return `the number ${String(v)}`;
+  if (typeof v === "string") return "a string";
+  return typeof v;
+}
+
+/** Options must be absent or an object (not `null`, not an array). */
+function checkOptionsObject(options: unknown): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, []);
+  }
+}
+
+/** The tool list must be an array. */
+function checkToolList(tools: unknown): void {
+  if (!Array.isArray(tools)) throw new InvalidOptionsError(`expected an array of tools, got ${describeValue(tools)}`, ["tools"]);
+}
+
+/** Checks the tool list and the options shared by the custom-tool generators. */
+function checkCustomToolArgs(tools: unknown, options: unknown): void {
+  checkToolList(tools);
+  checkOptionsObject(options);
+  const lossy = (options as OpenAIToMetaOptions).lossy;
+  if (lossy !== undefined && typeof lossy !== "boolean") {
+    throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["lossy"]);
+  }
 }
 
 function isBuiltinName(name: unknown): boolean {
@@ -55,13 +107,22 @@ function isBuiltinName(name: unknown): boolean {
  * // "Environment: ipython\nTools: brave_search, wolfram_alpha"
  */
 export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefinition>): string {
+  checkToolList(tools);
   const builtin: string[] = [];
   let custom = 0;
-  for (const t of tools) {
-    if (typeof t === "string") builtin.push(t);
-    else if (isBuiltinName(toolDefinitionName(t))) builtin.push(toolDefinitionName(t)!);
-    else custom++;
-  }
+  tools.forEach((t: unknown, i) => {
+    let name: string | undefined;
+    if (typeof t === "string") name = t;
+    else if (t !== null && typeof t === "object" && !Array.isArray(t)) {
+      const n = toolDefinitionName(t);
+      if (isBuiltinName(n)) name = n;
+      else custom++;
+    } else {
+      throw new InvalidOptionsError(`expected a built-in tool name or a tool definition, got ${describeValue(t)}`, ["tools", i]);
+    }
+    // A built-in named twice (e.g. as a string and as a definition) is listed once, where first seen.
+    if (name !== undefined && !builtin.includes(name)) builtin.push(name);
+  });
   let out = "";
   if (builtin.length > 0 || custom > 0) out += "Environment: ipython\n";
   const listed = builtin.filter((b) => b !== "code_interpreter");
@@ -75,6 +136,7 @@ export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefiniti
  * descriptions are inserted unescaped; a missing description prints `None`.
  */
 export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
+  checkCustomToolArgs(tools, options);
   const custom = tools.map((t) => toMetaTool(t, options));
   let out =
     "Answer the user's question by making use of the following functions if needed.\n" +
@@ -116,6 +178,7 @@ export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], optio
  * parameters are written with Jinja's `tojson`: keys sorted, `default` removed, non-ASCII as `\uXXXX`.
  */
 export function functionTagCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
+  checkCustomToolArgs(tools, options);
   const custom = tools.map((t) => toMetaTool(t, options));
   let out = "You have access to the following functions:\n\n";
   for (const t of custom) {
@@ -171,6 +234,11 @@ export interface PythonListToolsPromptOptions extends OpenAIToMetaOptions {
  * @example pythonListToolsPrompt(tools, { systemPrompt: "Be brief.\n\n{{ function_description }}" })
  */
 export function pythonListToolsPrompt(tools: readonly AnyToolDefinition[], options: PythonListToolsPromptOptions = {}): string {
+  checkCustomToolArgs(tools, options);
+  const sp: unknown = options.systemPrompt;
+  if (sp !== undefined && sp !== null && typeof sp !== "string") {
+    throw new InvalidOptionsError(`expected a string, got ${describeValue(sp)}`, ["systemPrompt"]);
+  }
   const custom = tools.map((t) => toMetaTool(t, options));
   const template = options.systemPrompt || PYTHON_LIST_DEFAULT_PROMPT; // `system_prompt or DEFAULT_PROMPT`
   const description = pythonListFunctionDescription(custom);

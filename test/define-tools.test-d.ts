@@ -53,10 +53,18 @@ describe("defineTools types", () => {
     const call = tools.parse(raw);
     if (call.name === "brave_search") {
       expectTypeOf(call.arguments.query).toEqualTypeOf<string>();
-      expectTypeOf(call.arguments["freshness"]).toEqualTypeOf<string | undefined>(); // noUncheckedIndexedAccess
+      // extra keyword arguments keep the parser's types (n=3 → number): unknown
+      expectTypeOf(call.arguments["freshness"]).toEqualTypeOf<unknown>();
+      expectTypeOf(call.arguments).toEqualTypeOf<{ query: string; [kwarg: string]: unknown }>();
     }
     if (call.name === "code_interpreter") {
       expectTypeOf(call.arguments).toEqualTypeOf<{ code: string }>();
+    }
+    if (call.name === "brave_search") {
+      // query stays required
+      // @ts-expect-error query is required
+      const noQuery: typeof call.arguments = { n: 3 };
+      void noQuery;
     }
     // wolfram_alpha was not enabled
     // @ts-expect-error no overlap: "wolfram_alpha" is not in the union

@@ -214,6 +214,62 @@ describe("parse / safeParse", () => {
     expect((e.error as ToolArgumentsError).issues[0]!.received).toBe("city=Oslo");
   });
 
+  it.each([
+    ["null", null],
+    ["undefined", undefined],
+    ["a string", "get_weather"],
+    ["a number", 42],
+  ])("safeParse(%s) returns a ToolArgumentsError instead of throwing; parse throws it", (_label, value) => {
+    const r = tools.safeParse(value as never);
+    expect(r.success).toBe(false);
+    expect(r.error).toBeInstanceOf(ToolArgumentsError);
+    expect(r.error!.message).toContain("expected a tool call object");
+    const e = thrown(() => tools.parse(value as never));
+    expect(e).toBeInstanceOf(ToolArgumentsError);
+    expect(e).not.toBeInstanceOf(TypeError);
+  });
+
+  it("safeParse never throws on hostile calls (throwing getters, unprintable names, throwing refinements)", () => {
+    const boom = () => {
+      throw new Error("boom");
+    };
+    const badName = Object.defineProperty({ arguments: {} }, "name", { get: boom, enumerable: true }) as unknown as ToolCall;
+    expect(tools.safeParse(badName).error).toBeInstanceOf(ToolArgumentsError);
+    expect(() => tools.parse(badName)).toThrow(ToolArgumentsError);
+    const badArgs = Object.defineProperty({ ...call("get_weather", {}) }, "arguments", { get: boom, enumerable: true });
+    const r = tools.safeParse(badArgs);
+    expect(r.error).toBeInstanceOf(ToolArgumentsError);
+    expect(r.error!.message).toContain("boom");
+    const getterArg = { ...call("get_weather", {}), arguments: Object.defineProperty({}, "city", { get: boom, enumerable: true }) };
+    expect(tools.safeParse(getterArg).error).toBeInstanceOf(ToolArgumentsError);
+    const unprintable = { ...call("x", {}), name: Object.create(null) as string };
+    expect(tools.safeParse(unprintable).error).toBeInstanceOf(UnknownToolError);
+    const refining = defineTools({
+      t: { parameters: z.object({ a: z.string() }).refine(() => boom()) },
+    });
+    expect(refining.safeParse(call("t", { a: "x" })).error).toBeInstanceOf(ToolArgumentsError);
+  });
+
+  it.each([["null"], ["[]"], ["1"], ['"str"'], ["true"]])(
+    "JSON-string arguments %s are not an object: argument error, not {}",
+    (json) => {
+      const c = { ...call("ping", {}), arguments: json as unknown as Record<string, unknown> };
+      const r = tools.safeParse(c);
+      expect(r.success).toBe(false);
+      const e = r.error as ToolArgumentsError;
+      expect(e).toBeInstanceOf(ToolArgumentsError);
+      expect(e.issues).toEqual([{ path: [], message: "expected a JSON object", received: json }]);
+    },
+  );
+
+  it("only absent (undefined / null) arguments default to {}", () => {
+    for (const args of [undefined, null]) {
+      const c = { ...call("ping", {}), arguments: args as unknown as Record<string, unknown> };
+      expect(tools.parse(c).arguments).toEqual({});
+    }
+    expect(tools.parse({ ...call("ping", {}), arguments: "{}" as unknown as Record<string, unknown> }).arguments).toEqual({});
+  });
+
   it("property: safeParse never throws and agrees with the zod schema", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom("city", "unit", "days", "location", "x"), fc.jsonValue()), (args) => {
@@ -232,11 +288,19 @@ describe("built-in tools", () => {
     expect(tools.parse(c)).toEqual(c);
   });
 
-  it("brave_search: missing query or non-string keyword arguments are argument errors", () => {
+  it("brave_search: a missing or non-string query is an argument error", () => {
     const e1 = tools.safeParse(call("brave_search", { q: "x" }, "builtin"));
     expect((e1.error as ToolArgumentsError).issues.map((i) => [i.path, i.received])).toEqual([[["query"], undefined]]);
-    const e2 = tools.safeParse(call("brave_search", { query: "x", count: 5 }, "builtin"));
-    expect((e2.error as ToolArgumentsError).issues.map((i) => [i.path, i.received])).toEqual([[["count"], 5]]);
+    const e2 = tools.safeParse(call("brave_search", { query: 3 }, "builtin"));
+    expect((e2.error as ToolArgumentsError).issues.map((i) => [i.path, i.received])).toEqual([[["query"], 3]]);
+  });
+
+  it("brave_search / wolfram_alpha keep non-string keyword arguments as the parser decoded them", () => {
+    // brave_search.call(query="x", n=3, safe=True) → { query: "x", n: 3, safe: true }
+    const c = call("brave_search", { query: "x", n: 3, safe: true, opts: null }, "builtin");
+    expect(tools.parse(c)).toEqual(c);
+    const w = defineTools({}, { builtinTools: ["wolfram_alpha"] });
+    expect(w.parse(call("wolfram_alpha", { query: "2+2", precision: 2.5 }, "builtin")).arguments).toEqual({ query: "2+2", precision: 2.5 });
   });
 
   it("code_interpreter: { code }", () => {

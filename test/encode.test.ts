@@ -8,6 +8,7 @@ import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { defineTools } from "../src/define-tools.js";
 import { encodeSegments, TokenizerError } from "../src/encode.js";
+import { InvalidOptionsError } from "../src/errors.js";
 import { renderPrompt, renderSegments, type PromptOptions } from "../src/render.js";
 import type { ChatMessage } from "../src/messages.js";
 import { SPECIAL_TOKENS, isSpecialTokenId } from "../src/tokens.js";
@@ -354,8 +355,113 @@ describe("encodeSegments validation", () => {
     expect(e.segmentIndex).toBe(segments.length);
   });
 
-  it("refuses non-array segments and a non-function encoder", () => {
-    expect(() => encodeSegments("x" as never, lenml.encodeText)).toThrow(TypeError);
-    expect(() => encodeSegments(segments, null as never)).toThrow(TypeError);
+  it.each([
+    ["null", null],
+    ["undefined", undefined],
+    ["a string", "x"],
+    ["an object", { length: 0 }],
+  ])("refuses %s as segments with a TokenizerError (invalid_segment), not a TypeError", (_label, value) => {
+    const e = caught(() => encodeSegments(value as never, lenml.encodeText));
+    expect(e.reason).toBe("invalid_segment");
+    expect(e.segmentIndex).toBe(-1);
+    expect(e.message).toMatch(/^segments: expected an array of segments/);
+  });
+
+  it.each([["null", null], ["a string", "encode"], ["an object", {}]])("refuses %s as encodeText with InvalidOptionsError", (_label, value) => {
+    for (const segs of [[], segments]) {
+      let e: unknown;
+      try {
+        encodeSegments(segs, value as never);
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(InvalidOptionsError);
+      expect((e as InvalidOptionsError).code).toBe("INVALID_OPTIONS");
+      expect((e as InvalidOptionsError).path).toEqual(["encodeText"]);
+    }
+  });
+
+  it("turns throwing getters on segments into TokenizerError (invalid_segment), keeping the cause", () => {
+    const boom = new Error("boom");
+    const getter = (key: string, base: object) =>
+      Object.defineProperty({ ...base }, key, {
+        enumerable: true,
+        get() {
+          throw boom;
+        },
+      });
+    for (const seg of [
+      getter("type", { text: "x" }),
+      getter("text", { type: "text" }),
+      getter("token", { type: "special", id: 128009 }),
+      getter("id", { type: "special", token: "<|eot_id|>" }),
+      getter("text", { type: "special", token: "<|eot_id|>", id: 128009 }),
+    ]) {
+      const e = caught(() => encodeSegments([...segments, seg as never], lenml.encodeText));
+      expect(e.reason).toBe("invalid_segment");
+      expect(e.segmentIndex).toBe(segments.length);
+      expect(e.cause).toBe(boom);
+    }
+    const sparse = [...segments];
+    Object.defineProperty(sparse, 1, {
+      get() {
+        throw boom;
+      },
+    });
+    const e = caught(() => encodeSegments(sparse, lenml.encodeText));
+    expect(e.reason).toBe("invalid_segment");
+    expect(e.segmentIndex).toBe(1);
+  });
+
+  it("turns throwing getters on encodeText's output into TokenizerError (invalid_output)", () => {
+    const boom = new Error("boom");
+    const badLength = Object.defineProperty({}, "length", {
+      get() {
+        throw boom;
+      },
+    });
+    const badItem = Object.defineProperty({ length: 2, 0: 1 }, 1, {
+      get() {
+        throw boom;
+      },
+    });
+    const proxy = new Proxy([1, 2], {
+      get(t, k) {
+        if (k === "1") throw boom;
+        return Reflect.get(t, k);
+      },
+    });
+    for (const out of [badLength, badItem, proxy]) {
+      const e = caught(() => encodeSegments(segments, () => out as never));
+      expect(e.reason).toBe("invalid_output");
+      expect(e.segmentIndex).toBe(firstText);
+      expect(e.cause).toBe(boom);
+    }
+    const e = caught(() => encodeSegments(segments, () => ({ length: -1 }) as never));
+    expect(e.reason).toBe("invalid_output");
+  });
+
+  it.each([[128256], [200000], [2 ** 31]])("refuses the id %i (past Llama 3's vocabulary) for text as invalid_output", (id) => {
+    const e = caught(() => encodeSegments(segments, (s) => [...lenml.encodeText(s), id]));
+    expect(e.reason).toBe("invalid_output");
+    expect(e.segmentIndex).toBe(firstText);
+    expect(e.message).toContain("128255");
+    // the largest ordinary id is fine
+    expect(encodeSegments([{ type: "text", text: "x" }], () => [127999])).toEqual([127999]);
+  });
+
+  it("refuses a special segment whose text differs from its token; accepts text === token or no text", () => {
+    const eot = SPECIAL_TOKENS["<|eot_id|>"];
+    expect(encodeSegments([{ type: "special", token: "<|eot_id|>", id: eot, text: "<|eot_id|>" }], lenml.encodeText)).toEqual([eot]);
+    expect(encodeSegments([{ type: "special", token: "<|eot_id|>", id: eot } as never], lenml.encodeText)).toEqual([eot]);
+    for (const text of ["<|eom_id|>", "", "hello", 5]) {
+      const e = caught(() =>
+        encodeSegments([...segments, { type: "special", token: "<|eot_id|>", id: eot, text } as never], lenml.encodeText),
+      );
+      expect(e.reason).toBe("invalid_segment");
+      expect(e.segmentIndex).toBe(segments.length);
+    }
+    // renderSegments' own special segments carry text === token
+    expect(segments.filter((s) => s.type === "special").every((s) => s.text === s.token)).toBe(true);
   });
 });

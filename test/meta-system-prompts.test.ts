@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { InvalidOptionsError } from "../src/errors.js";
 import {
   builtinToolsPrompt,
   formatMetaDate,
@@ -142,6 +143,96 @@ describe("generator options", () => {
   });
 });
 
+describe("generator input validation", () => {
+  const weather = fixtures.tests.find((t) => t.test === "test_llama_3_2_system_zero_shot")!.tools!;
+
+  const invalid = (f: () => unknown, path?: (string | number)[]): InvalidOptionsError => {
+    let e: unknown;
+    try {
+      f();
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(InvalidOptionsError);
+    expect((e as InvalidOptionsError).code).toBe("INVALID_OPTIONS");
+    if (path) expect((e as InvalidOptionsError).path).toEqual(path);
+    return e as InvalidOptionsError;
+  };
+
+  it.each([
+    ["an invalid Date", new Date(Number.NaN)],
+    ["a number", 1726876800000],
+    ["null", null],
+    ["an object", { year: 2024 }],
+  ])("systemDefaultPrompt({ date: %s }) throws InvalidOptionsError", (_label, date) => {
+    invalid(() => systemDefaultPrompt({ date: date as never }), ["date"]);
+  });
+
+  it.each([["null", null], ["a number", 5], ["a string", "21 September 2024"]])("systemDefaultPrompt(%s) throws InvalidOptionsError", (_l, o) => {
+    invalid(() => systemDefaultPrompt(o as never), []);
+  });
+
+  it("systemDefaultPrompt: no options / no date is today", () => {
+    const today = `Cutting Knowledge Date: December 2023\nToday Date: ${formatMetaDate(new Date())}`;
+    expect(systemDefaultPrompt()).toBe(today);
+    expect(systemDefaultPrompt({})).toBe(today);
+    expect(systemDefaultPrompt({ date: undefined })).toBe(today);
+  });
+
+  it.each([
+    ["an invalid Date", new Date("nope")],
+    ["a number", 0],
+    ["null", null],
+    ["a string", "2024-09-21"],
+  ])("formatMetaDate(%s) throws InvalidOptionsError", (_label, date) => {
+    invalid(() => formatMetaDate(date as never), ["date"]);
+  });
+
+  it.each([["null", null], ["undefined", undefined], ["a string", "brave_search"], ["an object", { length: 1 }]])(
+    "builtinToolsPrompt(%s) throws InvalidOptionsError",
+    (_label, tools) => {
+      invalid(() => builtinToolsPrompt(tools as never), ["tools"]);
+    },
+  );
+
+  it.each([["null", null], ["a number", 1], ["an array", ["brave_search"]], ["undefined", undefined]])(
+    "builtinToolsPrompt: an element that is %s throws InvalidOptionsError naming its index",
+    (_label, el) => {
+      invalid(() => builtinToolsPrompt(["brave_search", el as never]), ["tools", 1]);
+    },
+  );
+
+  it("builtinToolsPrompt lists a duplicated built-in once, in first-seen order", () => {
+    expect(builtinToolsPrompt(["wolfram_alpha", "brave_search", "wolfram_alpha"])).toBe("Environment: ipython\nTools: wolfram_alpha, brave_search");
+    expect(builtinToolsPrompt(["brave_search", { tool_name: "brave_search" }, { type: "function", function: { name: "brave_search" } } as never])).toBe(
+      "Environment: ipython\nTools: brave_search",
+    );
+    expect(builtinToolsPrompt(["code_interpreter", "code_interpreter"])).toBe("Environment: ipython\n");
+  });
+
+  it.each([
+    ["jsonCustomToolsPrompt", (t: unknown, o?: unknown) => jsonCustomToolsPrompt(t as never, o as never)],
+    ["functionTagCustomToolsPrompt", (t: unknown, o?: unknown) => functionTagCustomToolsPrompt(t as never, o as never)],
+    ["pythonListToolsPrompt", (t: unknown, o?: unknown) => pythonListToolsPrompt(t as never, o as never)],
+  ])("%s: null / non-array tools, null options and a non-boolean lossy throw InvalidOptionsError", (_name, gen) => {
+    invalid(() => gen(null), ["tools"]);
+    invalid(() => gen(undefined), ["tools"]);
+    invalid(() => gen({ 0: weather[0], length: 1 }), ["tools"]);
+    invalid(() => gen(weather, null), []);
+    invalid(() => gen(weather, "lossy"), []);
+    invalid(() => gen(weather, { lossy: "yes" }), ["lossy"]);
+    expect(gen(weather, { lossy: true })).toBe(gen(weather));
+  });
+
+  it.each([["a number", 5], ["an object", { text: "x" }], ["true", true]])("pythonListToolsPrompt({ systemPrompt: %s }) throws InvalidOptionsError", (_l, sp) => {
+    invalid(() => pythonListToolsPrompt(weather, { systemPrompt: sp as never }), ["systemPrompt"]);
+  });
+
+  it("pythonListToolsPrompt: a null systemPrompt is Python's None (the default prompt)", () => {
+    expect(pythonListToolsPrompt(weather, { systemPrompt: null as never })).toBe(pythonListToolsPrompt(weather));
+  });
+});
+
 describe("Meta ↔ OpenAI tool conversion", () => {
   const trending = fixtures.tests.find((t) => t.test === "test_system_custom_only")!.tools![0]!;
 
@@ -238,6 +329,37 @@ describe("Meta ↔ OpenAI tool conversion", () => {
       ),
     ).toEqual({ tool_name: "w", parameters: { v: { param_type: "array", description: "V", required: false } } });
   });
+
+  it("a parameter named __proto__ is refused with MetaToolError naming it, not silently dropped", () => {
+    const metaParams = JSON.parse('{"__proto__": {"param_type": "str", "description": "P"}, "a": {"param_type": "int"}}') as never;
+    const meta = { tool_name: "m", parameters: metaParams };
+    for (const f of [() => metaToolToOpenAI(meta), () => parseMetaTool(meta), () => toMetaTool(meta), () => jsonCustomToolsPrompt([meta])]) {
+      const e = err(f);
+      expect(e.property).toBe("__proto__");
+      expect(e.toolName).toBe("m");
+      expect(e.path).toEqual(["parameters", "__proto__"]);
+      expect(e.message).toContain("__proto__");
+    }
+    const props = JSON.parse('{"__proto__": {"type": "string"}, "b": {"type": "integer"}}') as Record<string, Record<string, unknown>>;
+    const openai = { type: "function", function: { name: "o", parameters: { type: "object", properties: props, required: ["__proto__"] } } };
+    for (const f of [() => openAIToolToMeta(openai), () => toMetaTool(openai), () => pythonListToolsPrompt([openai as never])]) {
+      const e = err(f);
+      expect(e.property).toBe("__proto__");
+      expect(e.toolName).toBe("o");
+      expect(e.path).toEqual(["function", "parameters", "properties", "__proto__"]);
+    }
+    // an inherited __proto__ (the ordinary object literal syntax) is no parameter at all
+    expect(openAIToolToMeta({ name: "x", parameters: { type: "object", properties: { __proto__: { type: "string" } } } })).toEqual({ tool_name: "x", parameters: {} });
+  });
+
+  it.each([["constructor"], ["__proto__"]])(
+    "metaToolToOpenAI: param_type %s (an Object.prototype name) is no JSON Schema type",
+    (pt) => {
+      const e = err(() => metaToolToOpenAI({ tool_name: "m", parameters: { x: { param_type: pt } } }));
+      expect(e.property).toBe("x");
+      expect(e.path).toEqual(["parameters", "x", "param_type"]);
+    },
+  );
 
   it("toMetaTool dispatches on the shape", () => {
     expect(toMetaTool(trending)).toEqual(parseMetaTool(trending));
