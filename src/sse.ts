@@ -17,6 +17,7 @@
  *   requires. A server that was cut off mid-event therefore loses that event; callers that need a
  *   final event (like `tgiTokenChunks`) detect its absence and report a truncated stream.
  */
+import { InvalidOptionsError } from "./errors.js";
 
 /** One dispatched server-sent event. */
 export interface SseEvent {
@@ -35,6 +36,20 @@ export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
   return typeof x === "object" && x !== null && typeof (x as ReadableStream).getReader === "function";
+}
+
+/** An async iterable, or a sync one (an array of chunks...): `yield*` takes both. Not a string. */
+function isIterable(x: unknown): x is AsyncIterable<Uint8Array> {
+  if (typeof x !== "object" || x === null) return false;
+  const o = x as Record<symbol, unknown>;
+  return typeof o[Symbol.asyncIterator] === "function" || typeof o[Symbol.iterator] === "function";
+}
+
+function typeName(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
+  return typeof x;
 }
 
 /** Iterates the chunks of a byte source; cancels a `ReadableStream` when the consumer stops early. */
@@ -175,13 +190,27 @@ export class SseDecoder {
  * U+FFFD. A final event without its terminating blank line is discarded (see the module comment).
  * Stopping the iteration early cancels the underlying stream.
  *
+ * `body` may also be a sync iterable of chunks (e.g. an array).
+ *
+ * Throws `InvalidOptionsError` (path `["body"]`) when `body` is not a byte source, or when a chunk
+ * is not bytes (a `Uint8Array` or other `ArrayBufferView`, or an `ArrayBuffer`; a string chunk is
+ * refused); the underlying stream is then cancelled.
+ *
  * @example
  * for await (const ev of parseSseStream(response.body!)) console.log(ev.event, ev.data);
  */
 export async function* parseSseStream(body: ByteSource): AsyncGenerator<SseEvent, void, undefined> {
+  if (!isReadableStream(body) && !isIterable(body)) {
+    throw new InvalidOptionsError(`expected a ReadableStream or an async iterable of Uint8Array, got ${typeName(body)}`, ["body"]);
+  }
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const sse = new SseDecoder();
+  let n = 0;
   for await (const chunk of chunksOf(body)) {
+    if (!ArrayBuffer.isView(chunk) && !((chunk as unknown) instanceof ArrayBuffer)) {
+      throw new InvalidOptionsError(`chunk ${n} of the byte source: expected a Uint8Array, got ${typeName(chunk)}`, ["body"]);
+    }
+    n++;
     const events = sse.push(decoder.decode(chunk, { stream: true }));
     for (const ev of events) yield ev;
   }

@@ -11,10 +11,12 @@
  */
 import { InvalidOptionsError, LlamaPromptError } from "./errors.js";
 import type { ChatMessage } from "./messages.js";
+import { toolDefinitionName } from "./options.js";
 import { createStreamParser, parseAssistantOutput } from "./parser/index.js";
 import type { AssistantMessage, ParseOptions, ParseToolSpec, StopReason, StreamEvent, TokenChunk } from "./parser/types.js";
 import { renderPrompt, type PromptOptions } from "./render.js";
 import { parseSseStream } from "./sse.js";
+import { META_BUILTIN_TOOLS } from "./system-prompts.js";
 
 export { parseSseStream, SseDecoder, type SseEvent, type ByteSource } from "./sse.js";
 
@@ -148,9 +150,11 @@ export type TgiStreamErrorReason =
   /** The response had no body. */
   | "no_body"
   /** Reading the body failed (connection reset...). */
-  | "network";
+  | "network"
+  /** A `/generate` response with a 2xx status whose body is not TGI's JSON (no `generated_text`). */
+  | "invalid_response";
 
-/** A `/generate_stream` response failed after the HTTP status was fine. */
+/** A `/generate_stream` or `/generate` response failed after the HTTP status was fine. */
 export class TgiStreamError extends LlamaPromptError {
   readonly reason: TgiStreamErrorReason;
   readonly serverError: string | undefined;
@@ -211,8 +215,13 @@ export interface TgiClientOptions extends TgiRequestOptions {
   /** Aborts the request and the stream. The abort error is rethrown as is. */
   signal?: AbortSignal;
   /**
-   * Parser options. By default `tools` and `builtinTools` are the ones given for rendering, so the
-   * parser recognises exactly the tools the prompt offered.
+   * Parser options. By default they are derived from the render options, so the parser recognises
+   * exactly the tools the prompt offered: `tools` are the render `tools`; `builtinTools` are the
+   * render `builtinTools`, or none when none were given (text such as `brave_search.call(...)` then
+   * stays text; a `<|python_tag|>` region is still `code_interpreter` code). With `dialect: "meta"`,
+   * tools named like a Meta built-in (`brave_search`, `wolfram_alpha`, `photogen`,
+   * `code_interpreter`) are built-ins for the parser too, as the meta prompt lists them as such.
+   * Keys given here (other than `undefined`) replace the derived ones.
    */
   parseOptions?: ParseOptions;
 }
@@ -334,6 +343,13 @@ export function buildGenerateRequest(messages: readonly ChatMessage[], options?:
 // Reading /generate_stream
 // ---------------------------------------------------------------------------------------------
 
+/** Duck-typed, so that a fetch polyfill's Response (or one from another realm) is accepted. */
+function isResponseLike(r: unknown): r is Response {
+  if (r === null || typeof r !== "object") return false;
+  const o = r as Record<string, unknown>;
+  return typeof o.status === "number" && typeof o.ok === "boolean" && typeof o.text === "function" && "body" in o;
+}
+
 function isAbort(e: unknown): boolean {
   return typeof e === "object" && e !== null && ((e as { name?: unknown }).name === "AbortError" || (e as { name?: unknown }).name === "TimeoutError");
 }
@@ -376,6 +392,9 @@ function validToken(t: unknown): t is TgiToken {
  * with `generated_text`). Stops after the final event.
  */
 export async function* tgiStreamResponses(response: Response): AsyncGenerator<TgiStreamResponse, void, undefined> {
+  if (!isResponseLike(response)) {
+    throw new InvalidOptionsError(`expected a fetch Response (of /generate_stream), got ${describe(response)}`, ["response"]);
+  }
   const url = response.url || "(response)";
   if (!response.ok) throw await httpError(response, url);
   if (!response.body) throw new TgiStreamError("no_body", `TGI response from ${url} has no body`, { tokensReceived: 0 });
@@ -485,11 +504,25 @@ async function post(
 ): Promise<Response> {
   const f = client.fetch ?? globalThis.fetch;
   if (typeof f !== "function") throw new InvalidOptionsError(`expected a fetch function (no global fetch available)`, ["fetch"]);
-  const headers = new Headers(client.headers);
+  let headers: Headers;
+  try {
+    headers = new Headers(client.headers);
+  } catch (e) {
+    throw new InvalidOptionsError(
+      `expected a Headers, a record of header names to values, or [name, value] pairs: ${e instanceof Error ? e.message : String(e)}`,
+      ["headers"],
+    );
+  }
   headers.set("content-type", "application/json");
   if (!headers.has("accept")) headers.set("accept", accept);
   const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body) };
-  if (client.signal) init.signal = client.signal;
+  if (client.signal !== undefined && client.signal !== null) {
+    const s = client.signal as unknown as Record<string, unknown>;
+    if (typeof s !== "object" || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
+      throw new InvalidOptionsError(`expected an AbortSignal, got ${describe(client.signal)}`, ["signal"]);
+    }
+    init.signal = client.signal;
+  }
   let response: Response;
   try {
     response = await f(url, init);
@@ -497,15 +530,39 @@ async function post(
     if (isAbort(e)) throw e;
     throw new TgiHttpError({ status: 0, url }, { cause: e });
   }
+  if (!isResponseLike(response)) {
+    throw new InvalidOptionsError(`the fetch function returned ${describe(response)}, not a Response`, ["fetch"]);
+  }
   if (!response.ok) throw await httpError(response, url);
   return response;
 }
 
+const META_BUILTINS: ReadonlySet<string> = new Set(META_BUILTIN_TOOLS);
+
+/**
+ * The parser options for a prompt rendered with `render` (already validated by rendering): the
+ * tools the prompt offered, and exactly its built-ins (none when none were given). Explicit
+ * `parseOptions` keys win.
+ */
 function resolveParseOptions(render: PromptOptions, parseOptions: ParseOptions | undefined): ParseOptions {
+  if (parseOptions !== undefined && parseOptions !== null && (typeof parseOptions !== "object" || Array.isArray(parseOptions))) {
+    throw new InvalidOptionsError(`expected an object, got ${describe(parseOptions)}`, ["parseOptions"]);
+  }
   const out: ParseOptions = {};
-  if (render.tools) out.tools = render.tools as readonly ParseToolSpec[];
-  if (render.builtinTools) out.builtinTools = render.builtinTools;
-  return { ...out, ...(parseOptions ?? {}) };
+  const tools = Array.isArray(render.tools) ? (render.tools as readonly ParseToolSpec[]) : undefined;
+  if (tools) out.tools = tools;
+  const builtins: string[] = Array.isArray(render.builtinTools) ? [...(render.builtinTools as readonly string[])] : [];
+  if (render.dialect === "meta" && tools) {
+    for (const t of tools) {
+      const name = toolDefinitionName(t);
+      if (name !== undefined && META_BUILTINS.has(name) && !builtins.includes(name)) builtins.push(name);
+    }
+  }
+  out.builtinTools = builtins;
+  for (const [k, v] of Object.entries(parseOptions ?? {})) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -552,10 +609,19 @@ function stopReasonFromFinish(finish: unknown, stop: readonly string[] | undefin
  * Generates a chat turn with TGI's non-streaming `/generate` and returns it parsed. With
  * `details: true` (the default) TGI returns every generated token with its id, and the message is
  * parsed from those tokens, so special tokens (`<|python_tag|>`, `<|eom_id|>`, `<|eot_id|>`) are
- * recovered exactly. Without token details only `generated_text` is available (special tokens
- * removed by TGI): it is parsed as text, and the stop reason comes from `finish_reason` where that
- * is unambiguous — `"eos_token"` → `"eot"` (the tokenizer's EOS); `"stop_sequence"` only when a
- * single stop sequence was requested; otherwise `"none"`.
+ * recovered exactly.
+ *
+ * Without token details only `generated_text` is available (special tokens removed by TGI), and it
+ * is parsed as text: a built-in call lost its `<|python_tag|>`, and the stop token is gone.
+ * - With `details: false` TGI sends no `details` at all, so there is no `finish_reason` either:
+ *   the stop reason is `"none"`.
+ * - When a response has `details` but no usable `tokens` (some servers and proxies), the stop
+ *   reason comes from `details.finish_reason` where that is unambiguous — `"eos_token"` → `"eot"`
+ *   (the tokenizer's EOS); `"stop_sequence"` only when a single stop sequence was requested;
+ *   otherwise `"none"`.
+ *
+ * Throws {@link TgiHttpError} for a non-2xx status or an unreachable server, and
+ * {@link TgiStreamError} with reason `"invalid_response"` for a 2xx whose body is not TGI's JSON.
  */
 export async function generateTgi(
   url: string | URL,
@@ -567,19 +633,32 @@ export async function generateTgi(
   const target = endpoint(url, "/generate");
   const parseOptions = resolveParseOptions(render, client.parseOptions);
   const response = await post(target, body, client, "application/json");
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    throw new TgiStreamError(
+      "network",
+      `reading the TGI response from ${target} failed: ${e instanceof Error ? e.message : String(e)}`,
+      { tokensReceived: 0 },
+      { cause: e },
+    );
+  }
+  const invalid = (why: string) =>
+    new TgiStreamError("invalid_response", `TGI response from ${target} (HTTP ${response.status}) ${why}: ${clip(text, 200)}`, { tokensReceived: 0 });
   let j: unknown;
   try {
     j = JSON.parse(text);
   } catch {
-    throw new TgiHttpError({ status: response.status, statusText: "response is not JSON", body: text, url: target });
+    throw invalid("is not JSON");
   }
   if (Array.isArray(j)) j = j[0];
-  const r = (j && typeof j === "object" ? j : {}) as Partial<TgiGenerateResponse>;
-  if (typeof r.generated_text !== "string") {
-    throw new TgiHttpError({ status: response.status, statusText: "response has no generated_text", body: text, url: target });
-  }
-  const tokens = r.details?.tokens;
+  if (j === null || typeof j !== "object" || Array.isArray(j)) throw invalid("is not a TGI /generate response object");
+  const r = j as Partial<TgiGenerateResponse>;
+  if (typeof r.generated_text !== "string") throw invalid("has no generated_text");
+  const details = r.details !== null && typeof r.details === "object" && !Array.isArray(r.details) ? r.details : undefined;
+  const tokens = details?.tokens;
   if (Array.isArray(tokens) && tokens.length > 0 && tokens.every(validToken)) {
     const parser = createStreamParser(parseOptions);
     let message: AssistantMessage | undefined;
@@ -592,7 +671,7 @@ export async function generateTgi(
   }
   const message = parseAssistantOutput(r.generated_text, parseOptions);
   if (message.stopReason === "none") {
-    const reason = stopReasonFromFinish(r.details?.finish_reason, body.parameters.stop);
+    const reason = stopReasonFromFinish(details?.finish_reason, body.parameters.stop);
     if (reason) return { ...message, stopReason: reason };
   }
   return message;

@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { encodeSegments } from "../src/encode.js";
 import { parseAssistantOutput } from "../src/parser/index.js";
 import { renderPrompt, renderSegments } from "../src/render.js";
+import { run, type CliIo } from "../src/cli.js";
+import { lenmlTokenizer } from "./helpers/tokenizer.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -217,5 +219,82 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
     const r = await cli(["parse", "--stream", join(tmp, "missing.txt")]);
     expect(r.code).toBe(1);
     expectOneErrorLine(r, /cannot read .*missing\.txt: no such file/);
+  });
+  it("render --ids: special-token text kept with specialTokens allow is encoded as characters", async () => {
+    const doc = { messages: [{ role: "user", content: "say <|eot_id|>" }], specialTokens: "allow" };
+    const r = await cli(["render", "--ids"], JSON.stringify(doc));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const ids = JSON.parse(r.stdout) as number[];
+    const segments = renderSegments(doc.messages as never, { specialTokens: "allow" });
+    const templateEots = segments.filter((s) => s.type === "special" && s.token === "<|eot_id|>").length;
+    expect(templateEots).toBeGreaterThan(0);
+    expect(ids.filter((id) => id === 128009)).toHaveLength(templateEots);
+    expect(ids).toEqual(encodeSegments(segments, lenmlTokenizer().encodeText));
+    expect(ids.filter((id) => id >= 128000).length).toBe(segments.filter((s) => s.type === "special").length);
+  });
+
+  it("a leading UTF-8 BOM of the input is ignored (render: file and stdin; parse: plain and --stream)", async () => {
+    const file = join(tmp, "bom.json");
+    writeFileSync(file, "\uFEFF" + JSON.stringify({ messages }));
+    const fromFile = await cli(["render", file]);
+    expect(fromFile.stderr).toBe("");
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).toBe(renderPrompt(messages as never));
+    const fromStdin = await cli(["render"], "\uFEFF" + JSON.stringify(messages));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(renderPrompt(messages as never));
+
+    const completion = "\uFEFFHello there.<|eot_id|>";
+    const parsed = JSON.parse((await cli(["parse"], completion)).stdout);
+    expect(parsed).toEqual({ content: "Hello there.", toolCalls: [], stopReason: "eot" });
+    const bomFile = join(tmp, "bom.txt");
+    writeFileSync(bomFile, completion);
+    const streamed = (await cli(["parse", "--stream", bomFile])).stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(streamed.at(-1).message.content).toBe("Hello there.");
+    expect(streamed.filter((e) => e.type === "text-delta").map((e) => e.text).join("")).toBe("Hello there.");
+    // only one BOM is junk: a second one is content
+    expect(JSON.parse((await cli(["parse"], "\uFEFF\uFEFFx")).stdout).content).toBe("\uFEFFx");
+
+    const help = await cli(["parse", "--help"]);
+    expect(help.stdout).toMatch(/byte-order mark/);
+  });
+
+  it("--tools / --builtin-tools: bad names are usage errors (exit 2)", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["parse", "--tools", "get weather"], /--tools takes comma-separated tool names.*"get weather"/],
+      [["parse", "--tools", "get_time,get.weather"], /--tools .*"get.weather"/],
+      [["parse", "--tools", '{"name":"x"}'], /--tools /],
+      [["parse", "--builtin-tools", "brave_search,wolfram alpha"], /--builtin-tools .*"wolfram alpha"/],
+      [["parse", "--builtin-tools", "1st"], /--builtin-tools .*"1st"/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args, "hi<|eot_id|>")));
+    results.forEach((r, i) => {
+      expect(r.code, `case ${i}`).toBe(2);
+      expectOneErrorLine(r, cases[i]![1]);
+      expect(r.stderr).toMatch(/see 'llama-prompt --help'/);
+    });
+    // '' and spaces around names are still fine, and so are hyphens (OpenAI-style function names)
+    const ok = await cli(["parse", "--tools", " get_time , get-weather ", "--builtin-tools", ""], '{"name": "get-weather", "parameters": {}}<|eot_id|>');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).toolCalls[0].name).toBe("get-weather");
+  });
+
+  it("in process: byte chunks on stdin are decoded as one stream (BOM dropped, characters split across chunks kept)", async () => {
+    const bytes = new TextEncoder().encode("\uFEFFZürich ☀️<|eot_id|>");
+    const chunks = [bytes.slice(0, 2), bytes.slice(2, 5), bytes.slice(5, 12), bytes.slice(12)];
+    let stdout = "";
+    let stderr = "";
+    const io = {
+      stdin: Object.assign((async function* () {
+        for (const c of chunks) yield c;
+      })(), { isTTY: false }),
+      stdout: { write: (s: string, cb?: () => void) => ((stdout += s), cb?.(), true) },
+      stderr: { write: (s: string) => ((stderr += s), true) },
+    } as unknown as CliIo;
+    const code = await run(["parse"], io);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).content).toBe("Zürich ☀️");
   });
 });

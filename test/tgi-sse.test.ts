@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidOptionsError } from "../src/errors.js";
 import { parseSseStream, SseDecoder, type SseEvent } from "../src/sse.js";
 import { splitBytes } from "./helpers/tgi-server.js";
 
@@ -117,5 +118,70 @@ describe("SseDecoder on long lines", () => {
     const events = d.push("\n\n");
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toBe("x".repeat(999 * 4000));
+  });
+});
+
+describe("parseSseStream on a source that is not bytes", () => {
+  async function errorOf(source: unknown): Promise<unknown> {
+    try {
+      for await (const _ of parseSseStream(source as never)) void _;
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  it.each([[null], [undefined], [5], ["data: x\n\n"], [{}], [[new Uint8Array([100])].values().next()]])("rejects %j as the body with InvalidOptionsError", async (source) => {
+    const error = await errorOf(source);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).path).toEqual(["body"]);
+  });
+
+  it("rejects string chunks with InvalidOptionsError (events before them are still yielded)", async () => {
+    async function* mixed() {
+      yield new TextEncoder().encode("data: a\n\n");
+      yield "data: b\n\n" as unknown as Uint8Array;
+    }
+    const seen: string[] = [];
+    let error: unknown;
+    try {
+      for await (const ev of parseSseStream(mixed())) seen.push(ev.data);
+    } catch (e) {
+      error = e;
+    }
+    expect(seen).toEqual(["a"]);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as Error).message).toMatch(/chunk 1 .*expected a Uint8Array, got string/);
+  });
+
+  it("rejects a ReadableStream of strings and cancels it", async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<string>({
+      pull(c) {
+        c.enqueue("data: a\n\n");
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const error = await errorOf(stream);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(cancelled).toBe(true);
+  });
+
+  it("accepts a sync iterable of chunks (an array)", async () => {
+    const out: string[] = [];
+    for await (const ev of parseSseStream([new TextEncoder().encode("data: a\n\n")] as never)) out.push(ev.data);
+    expect(out).toEqual(["a"]);
+  });
+
+  it("accepts an ArrayBuffer and a Node Buffer as chunks", async () => {
+    async function* src() {
+      yield new TextEncoder().encode("data: a\n\n").buffer as unknown as Uint8Array;
+      yield Buffer.from("data: b\n\n");
+    }
+    const out: string[] = [];
+    for await (const ev of parseSseStream(src())) out.push(ev.data);
+    expect(out).toEqual(["a", "b"]);
   });
 });

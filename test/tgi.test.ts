@@ -10,6 +10,7 @@ import {
   TGI_DEFAULT_PARAMETERS,
   TgiHttpError,
   TgiStreamError,
+  tgiStreamResponses,
   tgiTokenChunks,
 } from "../src/tgi.js";
 import { loadFixture, sseBody, splitBytes, startTgiServer, type ScriptedReply, type TgiTestServer, type TokenFixture } from "./helpers/tgi-server.js";
@@ -369,5 +370,177 @@ describe("generateTgi", () => {
       chunks: [JSON.stringify({ error: "Request failed during generation", error_type: "generation" })],
     }));
     await expect(generateTgi(server.url, messages)).rejects.toMatchObject({ code: "TGI_HTTP_ERROR", status: 424, errorType: "generation" });
+  });
+});
+
+/** A token stream: strings are text tokens, `[id, text]` special tokens. */
+function tokenFixture(pieces: Array<string | [number, string]>, finish = "stop_sequence"): TokenFixture {
+  const tokens = pieces.map((p, i) =>
+    typeof p === "string" ? { id: 1000 + i, text: p, logprob: -0.1, special: false } : { id: p[0], text: p[1], logprob: -0.1, special: true },
+  );
+  return { tokens, generated_text: tokens.filter((t) => !t.special).map((t) => t.text).join(""), finish_reason: finish };
+}
+const EOM: [number, string] = [128008, "<|eom_id|>"];
+const EOT: [number, string] = [128009, "<|eot_id|>"];
+const PYTHON_TAG: [number, string] = [128010, "<|python_tag|>"];
+const endMessage = (events: StreamEvent[]) => (events.at(-1) as Extract<StreamEvent, { type: "end" }>).message;
+const generateReply = (fx: TokenFixture, details: object | null = { finish_reason: fx.finish_reason, generated_tokens: fx.tokens.length, tokens: fx.tokens }) => () => ({
+  headers: { "content-type": "application/json" },
+  chunks: [JSON.stringify(details ? { generated_text: fx.generated_text, details } : { generated_text: fx.generated_text })],
+});
+
+describe("parser options derived from the render options", () => {
+  const braveText = tokenFixture(["brave", "_search", ".call", '(query="x")', EOM]);
+  const braveTagged = tokenFixture([PYTHON_TAG, "brave", "_search", ".call", '(query="x")', EOM]);
+  const tool = (name: string) => ({
+    type: "function" as const,
+    function: { name, description: `the ${name} tool`, parameters: { type: "object", properties: { query: { type: "string" } }, required: ["query"] } },
+  });
+
+  it("a prompt with only custom tools does not turn brave_search.call(...) text into a call", async () => {
+    const server = await serve(() => ({ chunks: [sseBody(braveText)] }));
+    const { events, error } = await collect(streamTgi(server.url, messages, { tools: [weatherTool] }));
+    expect(error).toBeUndefined();
+    expect(server.requests[0]!.json.inputs).not.toContain("brave_search");
+    expect(endMessage(events)).toMatchObject({ content: 'brave_search.call(query="x")', toolCalls: [], stopReason: "eom" });
+
+    const gen = await serve(generateReply(braveText));
+    expect(await generateTgi(gen.url, messages, { tools: [weatherTool] })).toMatchObject({ content: 'brave_search.call(query="x")', toolCalls: [] });
+  });
+
+  it("a prompt without any tools does not either; a <|python_tag|> region is still code_interpreter code", async () => {
+    const plain = await serve(() => ({ chunks: [sseBody(braveText)] }));
+    expect(endMessage((await collect(streamTgi(plain.url, messages))).events).toolCalls).toEqual([]);
+
+    const tagged = await serve(() => ({ chunks: [sseBody(braveTagged)] }));
+    const message = endMessage((await collect(streamTgi(tagged.url, messages, { tools: [weatherTool] }))).events);
+    expect(message.toolCalls.map((t) => [t.name, t.format, t.arguments])).toEqual([["code_interpreter", "code", { code: 'brave_search.call(query="x")' }]]);
+  });
+
+  it("the render builtinTools are exactly the parser's (builtinTools: null = none)", async () => {
+    const wolfram = tokenFixture(["wolfram", "_alpha.call", '(query="2+2")', EOM]);
+    const server = await serve(() => ({ chunks: [sseBody(wolfram)] }));
+    const only = endMessage((await collect(streamTgi(server.url, messages, { builtinTools: ["brave_search"] }))).events);
+    expect(only.toolCalls).toEqual([]);
+    const none = endMessage((await collect(streamTgi(server.url, messages, { builtinTools: null } as never))).events);
+    expect(none.toolCalls).toEqual([]);
+    const both = endMessage((await collect(streamTgi(server.url, messages, { builtinTools: ["brave_search", "wolfram_alpha"] }))).events);
+    expect(both.toolCalls.map((t) => [t.name, t.format])).toEqual([["wolfram_alpha", "builtin"]]);
+  });
+
+  it("dialect meta: tools named like a Meta built-in are built-ins for the parser too", async () => {
+    const photogen = tokenFixture(["photo", "gen.call", '(query="a cat")', EOM]);
+    const server = await serve(() => ({ chunks: [sseBody(photogen)] }));
+    const options = { dialect: "meta" as const, tools: [tool("photogen"), tool("brave_search"), weatherTool], dateString: "26 Jul 2024" };
+    const message = endMessage((await collect(streamTgi(server.url, messages, options))).events);
+    expect(server.requests[0]!.json.inputs).toContain("Tools: photogen, brave_search");
+    expect(message.toolCalls.map((t) => [t.name, t.format, t.arguments])).toEqual([["photogen", "builtin", { query: "a cat" }]]);
+
+    const brave = await serve(() => ({ chunks: [sseBody(braveText)] }));
+    const m2 = endMessage((await collect(streamTgi(brave.url, messages, options))).events);
+    expect(m2.toolCalls.map((t) => [t.name, t.format])).toEqual([["brave_search", "builtin"]]);
+
+    const gen = await serve(generateReply(photogen));
+    const m3 = await generateTgi(gen.url, messages, options);
+    expect(m3.toolCalls.map((t) => [t.name, t.format])).toEqual([["photogen", "builtin"]]);
+  });
+
+  it("dialect hf: a custom tool named brave_search is not a built-in", async () => {
+    const server = await serve(() => ({ chunks: [sseBody(braveText)] }));
+    const message = endMessage((await collect(streamTgi(server.url, messages, { tools: [tool("brave_search")] }))).events);
+    expect(message.toolCalls).toEqual([]);
+  });
+
+  it("explicit parseOptions win; an undefined key keeps the derived value", async () => {
+    const server = await serve(() => ({ chunks: [sseBody(braveText)] }));
+    const on = endMessage((await collect(streamTgi(server.url, messages, { tools: [weatherTool], parseOptions: { builtinTools: ["brave_search"] } }))).events);
+    expect(on.toolCalls.map((t) => t.name)).toEqual(["brave_search"]);
+    const kept = endMessage((await collect(streamTgi(server.url, messages, { tools: [weatherTool], parseOptions: { builtinTools: undefined } }))).events);
+    expect(kept.toolCalls).toEqual([]);
+    const { error } = await collect(streamTgi(server.url, messages, { parseOptions: 5 as never }));
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).path).toEqual(["parseOptions"]);
+  });
+});
+
+describe("invalid client arguments are InvalidOptionsError, never a bare TypeError", () => {
+  it.each([[{ "bad header": "x" }], [5], [[["only-a-name"]]]])("headers %j", async (headers) => {
+    const server = await serve(() => ({ chunks: [sseBody(loadFixture("text-answer"))] }));
+    const { error } = await collect(streamTgi(server.url, messages, { headers: headers as never }));
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).path).toEqual(["headers"]);
+    const err2 = await generateTgi(server.url, messages, { headers: headers as never }).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(InvalidOptionsError);
+    expect((err2 as InvalidOptionsError).path).toEqual(["headers"]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("a signal that is not an AbortSignal", async () => {
+    const server = await serve(() => ({ chunks: [sseBody(loadFixture("text-answer"))] }));
+    const { error } = await collect(streamTgi(server.url, messages, { signal: "stop" as never }));
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).path).toEqual(["signal"]);
+  });
+
+  it("an injected fetch that returns no Response", async () => {
+    const fakeFetch = (async () => undefined) as unknown as typeof fetch;
+    const { error } = await collect(streamTgi("http://tgi.invalid", messages, { fetch: fakeFetch }));
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).path).toEqual(["fetch"]);
+    await expect(generateTgi("http://tgi.invalid", messages, { fetch: fakeFetch })).rejects.toBeInstanceOf(InvalidOptionsError);
+  });
+
+  it.each([[null], [undefined], [{}], ["data: x\n\n"], [{ body: null }]])("tgiStreamResponses / tgiTokenChunks of %j", async (bad) => {
+    for (const gen of [tgiStreamResponses, tgiTokenChunks]) {
+      let error: unknown;
+      try {
+        for await (const _ of gen(bad as never)) void _;
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect((error as InvalidOptionsError).path).toEqual(["response"]);
+    }
+  });
+
+  it("tgiStreamResponses accepts a Response-like object (a fetch polyfill's)", async () => {
+    const real = new Response(sseBody(loadFixture("text-answer")));
+    const like = { ok: real.ok, status: real.status, statusText: "", url: "", body: real.body, text: () => real.text() };
+    const chunks: TokenChunk[] = [];
+    for await (const c of tgiTokenChunks(like as unknown as Response)) chunks.push(c);
+    expect(chunks.length).toBe(loadFixture("text-answer").tokens.length);
+  });
+});
+
+describe("generateTgi: bodies that are not TGI's", () => {
+  it.each([
+    ["text", "text/plain", "hello, I am not TGI", /is not JSON/],
+    ["a JSON number", "application/json", "42", /not a TGI \/generate response object/],
+    ["an empty array", "application/json", "[]", /not a TGI \/generate response object/],
+    ["an object without generated_text", "application/json", '{"foo":1}', /has no generated_text/],
+    ["generated_text not a string", "application/json", '[{"generated_text":5}]', /has no generated_text/],
+  ])("an HTTP 200 with %s → TgiStreamError invalid_response", async (_name, type, body, message) => {
+    const server = await serve(() => ({ headers: { "content-type": type }, chunks: [body] }));
+    const error = await generateTgi(server.url, messages).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TgiStreamError);
+    expect(error).not.toBeInstanceOf(TgiHttpError);
+    expect(error).toMatchObject({ code: "TGI_STREAM_ERROR", reason: "invalid_response", tokensReceived: 0 });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("a body cut off mid-read → TgiStreamError network", async () => {
+    const server = await serve(() => ({ headers: { "content-type": "application/json", "content-length": "5000" }, chunks: ['{"generated_text": "Hel'], finish: "destroy" }));
+    const error = await generateTgi(server.url, messages).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TgiStreamError);
+    expect(error).toMatchObject({ reason: "network" });
+  });
+
+  it("details: false → TGI sends only generated_text: no finish_reason to map, stop reason none", async () => {
+    const json = loadFixture("json-call");
+    const server = await serve(generateReply(json, null));
+    const message = await generateTgi(server.url, messages, { tools: [weatherTool], parameters: { details: false } });
+    expect(server.requests[0]!.json.parameters.details).toBe(false);
+    expect(message.toolCalls.map((t) => t.name)).toEqual(["get_weather"]);
+    expect(message.stopReason).toBe("none");
   });
 });
