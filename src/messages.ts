@@ -259,6 +259,11 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
  */
 export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy, path: ErrorPath, role?: string): T {
   if (policy === "allow") return value;
+  if (typeof value === "string") {
+    if (!value.includes("<|")) return value;
+  } else if (value !== null && typeof value === "object" && !mayHoldTokenText(value)) {
+    return value;
+  }
   const ancestors = new Set<object>();
   // One mutable path, copied only for an error: this walks every tool definition on every render.
   const at: Array<string | number> = [...path];
@@ -304,6 +309,19 @@ export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy,
     return result;
   };
   return visit(value) as T;
+}
+
+/**
+ * Fast pre-check for the common case: no string anywhere in `value` contains "<|" (one native
+ * JSON.stringify instead of a walk). Values JSON.stringify cannot write (cycles, BigInt, deep
+ * nesting) answer true, so the walk runs and reports them properly.
+ */
+function mayHoldTokenText(value: object): boolean {
+  try {
+    return JSON.stringify(value)?.includes("<|") ?? false;
+  } catch {
+    return true;
+  }
 }
 
 const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_PATTERN.source})$`);

@@ -34,9 +34,12 @@ export interface PyJsonOptions {
 export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: ErrorPath = []): string {
   const indent = options.indent;
   const ensureAscii = options.ensureAscii ?? false;
-  const seen = new Set<object>();
-  // One mutable path, copied only when an error is thrown: this runs for every render.
+  // The containers being written (cycle check) and one mutable path, copied only when an error is
+  // thrown: this runs for every render, so it avoids per-node allocation.
+  const open: object[] = [];
   const at: Array<string | number> = [...path];
+  const pad: string[] = [];
+  const newline = (level: number) => (pad[level] ??= "\n" + " ".repeat((indent ?? 0) * level));
   let out = "";
 
   const write = (v: unknown, level: number): void => {
@@ -66,19 +69,19 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
         throw new SerializationError(`a ${typeof v} cannot be written as JSON`, [...at]);
     }
     const obj = v as object;
-    if (seen.has(obj)) throw new SerializationError("circular reference", [...at]);
+    if (open.includes(obj)) throw new SerializationError("circular reference", [...at]);
     if (level >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
     if (obj instanceof Map || obj instanceof Set) {
       throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, [...at]);
     }
-    seen.add(obj);
+    open.push(obj);
     const isArray = Array.isArray(obj);
     const keys = isArray ? null : Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined);
     const n = isArray ? (obj as unknown[]).length : keys!.length;
     if (n === 0) {
       out += isArray ? "[]" : "{}";
     } else {
-      const inner = indent === undefined ? "" : "\n" + " ".repeat(indent * (level + 1));
+      const inner = indent === undefined ? "" : newline(level + 1);
       const sep = indent === undefined ? ", " : ",";
       out += isArray ? "[" : "{";
       for (let i = 0; i < n; i++) {
@@ -98,9 +101,9 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
         write(x, level + 1);
         at.pop();
       }
-      out += (indent === undefined ? "" : "\n" + " ".repeat(indent * level)) + (isArray ? "]" : "}");
+      out += (indent === undefined ? "" : newline(level)) + (isArray ? "]" : "}");
     }
-    seen.delete(obj);
+    open.pop();
   };
 
   write(value, 0);
