@@ -207,7 +207,11 @@ class PyParser {
 
   seq(open: string, close: string): unknown[] {
     this.expect(open);
-    const out: unknown[] = [];
+    return this.items(close, []);
+  }
+
+  /** The rest of a comma-separated sequence (trailing comma allowed) up to and including `close`. */
+  private items(close: string, out: unknown[]): unknown[] {
     for (;;) {
       this.ws();
       if (this.peek() === close) {
@@ -239,22 +243,7 @@ class PyParser {
       return first; // parenthesised expression, not a tuple
     }
     this.expect(",");
-    const out: unknown[] = [first];
-    for (;;) {
-      this.ws();
-      if (this.peek() === ")") {
-        this.pos++;
-        return out;
-      }
-      out.push(this.value());
-      this.ws();
-      if (this.peek() === ",") {
-        this.pos++;
-        continue;
-      }
-      this.expect(")");
-      return out;
-    }
+    return this.items(")", [first]);
   }
 
   dict(): unknown {
