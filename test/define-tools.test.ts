@@ -7,6 +7,7 @@ import { InvalidOptionsError, LlamaPromptError, ToolArgumentsError, UnknownToolE
 import type { ToolCall } from "../src/parser/types.js";
 import { pyJsonDumps } from "../src/pyjson.js";
 import { renderPrompt } from "../src/render.js";
+import { thrown } from "./helpers/thrown.js";
 
 const weatherParams = z.object({
   city: z.string().describe("City name"),
@@ -31,14 +32,6 @@ function call(name: string, args: Record<string, unknown>, format: ToolCall["for
   return { id: `call_${n}`, name, arguments: args, format, raw: JSON.stringify({ name, parameters: args }) };
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("defineTools: definitions", () => {
   it("lists custom tools OpenAI-style, in declaration order, without built-ins", () => {

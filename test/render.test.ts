@@ -15,20 +15,13 @@ import {
   type ChatMessage,
 } from "../src/index.js";
 import { hfCases, hfExpected, hfOptions, officialTemplate } from "./helpers/hf-fixtures.js";
+import { thrown } from "./helpers/thrown.js";
 
 const golden = (id: string) => {
   const c = hfCases.find((x) => x.id === id)!;
   return { c, expected: hfExpected[id] as string, options: hfOptions(c) };
 };
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("documented extensions render like their golden equivalents", () => {
   it("decodes OpenAI-style JSON-string arguments instead of double-encoding them", () => {
