@@ -1,8 +1,10 @@
 /**
  * Parse benchmark: the streaming parser on large completions fed 4 characters at a time and whole,
  * against a naive baseline that re-parses the accumulated buffer on every chunk (what parsers that
- * are not incremental do, e.g. partial-JSON parsing of the whole text at every token).
+ * are not incremental do, e.g. partial-JSON parsing of the whole text at every token). Timed with
+ * tinybench: median of 5 runs after a warm-up (1 run for the naive baseline).
  */
+import { Bench } from "tinybench";
 import { createStreamParser, parseAssistantOutput } from "../src/index.js";
 
 export interface ParseRow {
@@ -25,15 +27,14 @@ export function makeCompletion(size: number): string {
   return body + call + "<|eot_id|>";
 }
 
-function time(fn: () => void, runs: number): number {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+/** Median latency (ms) of `fn` over `runs` runs, measured by tinybench (one warm-up run when runs > 1). */
+async function time(fn: () => void, runs: number): Promise<number> {
+  const bench = new Bench({ iterations: runs, time: 0, warmup: runs > 1, warmupIterations: 1, warmupTime: 0 });
+  bench.add("run", fn);
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (!("latency" in r)) throw new Error("benchmark task failed");
+  return r.latency.p50;
 }
 
 function chunks(text: string, n: number): string[] {
@@ -58,7 +59,7 @@ function naive(parts: string[]): void {
   }
 }
 
-export function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes = [4 << 10, 16 << 10]): ParseRow[] {
+export async function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes = [4 << 10, 16 << 10]): Promise<ParseRow[]> {
   const rows: ParseRow[] = [];
   const row = (method: string, size: number, chunkChars: number | "whole", ms: number) =>
     rows.push({ method, sizeBytes: size, chunkChars, ms, mbPerSec: size / (1 << 20) / (ms / 1000) });
@@ -67,14 +68,14 @@ export function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes = [4 
     const expected = parseAssistantOutput(text);
     if (expected.toolCalls.length !== 1) throw new Error("benchmark completion must hold one tool call");
     const parts = chunks(text, 4);
-    row("createStreamParser", size, 4, time(() => streamed(parts), 5));
-    row("parseAssistantOutput", size, "whole", time(() => void parseAssistantOutput(text), 5));
+    row("createStreamParser", size, 4, await time(() => streamed(parts), 5));
+    row("parseAssistantOutput", size, "whole", await time(() => void parseAssistantOutput(text), 5));
   }
   for (const size of naiveSizes) {
     const text = makeCompletion(size);
     const parts = chunks(text, 4);
-    row("createStreamParser", size, 4, time(() => streamed(parts), 5));
-    row("naive re-parse per chunk", size, 4, time(() => naive(parts), 1));
+    row("createStreamParser", size, 4, await time(() => streamed(parts), 5));
+    row("naive re-parse per chunk", size, 4, await time(() => naive(parts), 1));
   }
   return rows;
 }

@@ -11,7 +11,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 const size = (b: number) => (b >= 1 << 20 ? `${b / (1 << 20)} MB` : `${b / 1024} KB`);
 
 const render = await benchRender();
-const parse = benchParse();
+const parse = await benchParse();
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
 const date = new Date().toISOString().slice(0, 10);
