@@ -12,6 +12,7 @@
  * string closes the call only at the given position.
  */
 import { decodePyStringBody, parsePyLiteral } from "./python-literal.js";
+import { isIdChar, isIdStart, isJsonWs } from "./chars.js";
 
 export type BuiltinScanStatus = "more" | "close" | "error";
 
@@ -43,15 +44,6 @@ interface Kwarg {
 
 function isSp(c: string): boolean {
   return c === " " || c === "\t";
-}
-function isWs(c: string): boolean {
-  return c === " " || c === "\t" || c === "\n" || c === "\r";
-}
-function isIdStart(c: string): boolean {
-  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_";
-}
-function isId(c: string): boolean {
-  return isIdStart(c) || (c >= "0" && c <= "9");
 }
 
 export class BuiltinArgsScanner {
@@ -85,7 +77,7 @@ export class BuiltinArgsScanner {
         case B.Err:
           return "error";
         case B.Key0:
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           if (c === ")") return this.closeAt(pos) ? "close" : "error";
           if (isIdStart(c)) {
             this.cur = { keyStart: pos, keyEnd: pos, vStart: 0, vEnd: 0, str: false };
@@ -94,7 +86,7 @@ export class BuiltinArgsScanner {
           }
           return "error";
         case B.Key:
-          if (isId(c)) return "more";
+          if (isIdChar(c)) return "more";
           this.cur.keyEnd = pos;
           this.st = B.KeyEnd;
           continue;
@@ -106,7 +98,7 @@ export class BuiltinArgsScanner {
           }
           return "error";
         case B.Val0:
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           this.cur.vStart = pos;
           if (c === '"' || c === "'") {
             this.q = c;
@@ -154,7 +146,7 @@ export class BuiltinArgsScanner {
           this.st = B.Str;
           continue;
         case B.Q2:
-          if (isId(c)) return "more";
+          if (isIdChar(c)) return "more";
           this.pendKeyEnd = pos;
           if (isSp(c)) {
             this.st = B.Q3;

@@ -7,6 +7,7 @@
  * Depth convention: the root value is at depth 0; a value inside the root object/array is at
  * depth 1; a key of the root object is reported with depth 1.
  */
+import { isJsonWs } from "./chars.js";
 
 export interface JsonHandler {
   /** A key string starts at `pos` (its opening quote); `depth` as for {@link key}. */
@@ -52,9 +53,6 @@ const enum N {
   Exp,
 }
 
-function isWs(c: string): boolean {
-  return c === " " || c === "\n" || c === "\r" || c === "\t";
-}
 function isDigit(c: string): boolean {
   return c >= "0" && c <= "9";
 }
@@ -100,7 +98,7 @@ export class JsonScanner {
         case S.Error:
           return "error";
         case S.Value: {
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           const d = this.stack.length;
           if (c === "{") {
             this.h.valueStart?.(d, this.pos, c);
@@ -135,22 +133,14 @@ export class JsonScanner {
           return "error";
         }
         case S.ArrFirst:
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           if (c === "]") return this.close(1);
           this.st = S.Value;
           continue;
         case S.ObjFirst:
-          if (isWs(c)) return "more";
-          if (c === "}") return this.close(0);
-          if (c === '"') {
-            this.keyStart = this.pos;
-            this.h.keyStart?.(this.stack.length, this.pos);
-            this.st = S.KeyStr;
-            return "more";
-          }
-          return "error";
         case S.ObjKey:
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
+          if (c === "}" && this.st === S.ObjFirst) return this.close(0);
           if (c === '"') {
             this.keyStart = this.pos;
             this.h.keyStart?.(this.stack.length, this.pos);
@@ -196,7 +186,7 @@ export class JsonScanner {
           if (++this.hex === 4) this.st = this.st === S.KeyHex ? S.KeyStr : S.Str;
           return "more";
         case S.Colon:
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           if (c === ":") {
             this.st = S.Value;
             return "more";
@@ -240,7 +230,7 @@ export class JsonScanner {
           return "error";
         }
         case S.After: {
-          if (isWs(c)) return "more";
+          if (isJsonWs(c)) return "more";
           const top = this.stack[this.stack.length - 1];
           if (top === undefined) return "error";
           if (c === ",") {

@@ -16,6 +16,7 @@ import { JsonCallScan, jsonParamsText } from "./json-call.js";
 import { JsonScanner } from "./json-scanner.js";
 import { isKnownTool, type ResolvedParseOptions } from "./options.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
+import { isIdChar, isIdStart } from "./chars.js";
 
 /** What a failed candidate turns into: content, or (at the start of a python_tag region) code. */
 type FailMode = "text" | "code";
@@ -85,15 +86,9 @@ function isWs(c: string): boolean {
   if (code < 0x80) return false;
   return isPySpace(c);
 }
-function isIdStart(c: string): boolean {
-  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_";
-}
-function isWordChar(c: string): boolean {
-  return isIdStart(c) || (c >= "0" && c <= "9");
-}
 /** ASCII table: 1 for word characters [A-Za-z0-9_]. */
 const WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) WORD[c] = isWordChar(String.fromCharCode(c)) ? 1 : 0;
+for (let c = 0; c < 128; c++) WORD[c] = isIdChar(String.fromCharCode(c)) ? 1 : 0;
 
 /** Like the builtin probe, for `<`: the end of the `<function=` prefix match, or -1 if undecided. */
 function functionRejectEnd(s: string, j: number): number {
@@ -195,7 +190,7 @@ class ListScan {
           if (c === "]" && this.els.length > 0) return "done"; // trailing comma
           return "error";
         case L.Ident:
-          if (isWordChar(c)) return "more";
+          if (isIdChar(c)) return "more";
           this.st = L.BeforeParen;
           continue;
         case L.BeforeParen:
@@ -333,7 +328,7 @@ export class Machine {
       if (m.k === M.Text) {
         // Fast path: a run of characters that cannot start anything is content as it is.
         let j = i;
-        let prevWord = isWordChar(this.lastChar);
+        let prevWord = isIdChar(this.lastChar);
         const first = this.builtinFirst;
         while (j < n) {
           const code = s.charCodeAt(j);
@@ -629,7 +624,7 @@ export class Machine {
       this.mode = { k: M.List, list: new ListScan(), ws, fail };
       return true;
     }
-    if (isIdStart(c) && (regionStart || !isWordChar(this.lastChar))) {
+    if (isIdStart(c) && (regionStart || !isIdChar(this.lastChar))) {
       for (const t of this.builtinTargets) {
         if (t[0] === c) {
           this.mode = { k: M.BPrefix, buf: "", ws, fail, preferLast: regionStart || this.atStart };

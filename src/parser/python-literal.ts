@@ -6,6 +6,7 @@
  *
  * Nothing here throws: every entry point returns `undefined` when the text is not valid.
  */
+import { isIdChar, isIdStart } from "./chars.js";
 
 /** Result of a successful parse. */
 export interface PyCall {
@@ -17,12 +18,6 @@ const MAX_DEPTH = 200;
 
 class Fail extends Error {}
 
-function isIdentStart(c: string | undefined): boolean {
-  return c !== undefined && /[A-Za-z_]/.test(c);
-}
-function isIdentChar(c: string | undefined): boolean {
-  return c !== undefined && /[A-Za-z0-9_]/.test(c);
-}
 
 /**
  * Decodes the body of a Python string literal (the text between the quotes) the way Python does
@@ -104,8 +99,8 @@ class PyParser {
 
   ident(): string {
     const start = this.pos;
-    if (!isIdentStart(this.s[this.pos])) throw new Fail();
-    while (isIdentChar(this.s[this.pos])) this.pos++;
+    if (!isIdStart(this.s[this.pos])) throw new Fail();
+    while (isIdChar(this.s[this.pos])) this.pos++;
     return this.s.slice(start, this.pos);
   }
 
@@ -129,7 +124,7 @@ class PyParser {
         return c === "-" ? -v : v;
       }
       if (c >= "0" && c <= "9" || c === ".") return this.number();
-      if (isIdentStart(c)) {
+      if (isIdStart(c)) {
         const id = this.ident();
         if (id === "True") return true;
         if (id === "False") return false;
@@ -148,7 +143,7 @@ class PyParser {
     const text = m?.[0] ?? "";
     if (text === "" || text === "." || text.endsWith("_") || /__/.test(text)) throw new Fail();
     this.pos += text.length;
-    if (isIdentChar(this.s[this.pos])) throw new Fail(); // 3j, 1abc
+    if (isIdChar(this.s[this.pos])) throw new Fail(); // 3j, 1abc
     const clean = text.replace(/_/g, "");
     if (/^0[xXoObB]/.test(clean)) return Number(clean);
     // Python forbids leading zeros in non-zero decimal integers ("007").
