@@ -2,10 +2,10 @@
  * llama-prompt-format: byte-exact Llama 3.1 Instruct prompts, and model output turned into typed
  * tool calls while it streams. This file is the whole public surface.
  */
-export { renderPrompt, renderSegments, type PromptOptions } from "./render.js";
-export { segmentsToString, type Segment, type TextSegment, type SpecialSegment } from "./segments.js";
-export type { ChatMessage, MessageContent, TextPart, OpenAIToolCall, SpecialTokenPolicy } from "./messages.js";
-export type { RenderOptions, ToolDefinition } from "./options.js";
+export { renderPrompt, renderSegments, type PromptOptions } from "./prompt/render.js";
+export { segmentsToString, type Segment, type TextSegment, type SpecialSegment } from "./prompt/segments.js";
+export type { ChatMessage, MessageContent, TextPart, OpenAIToolCall, SpecialTokenPolicy } from "./prompt/messages.js";
+export type { RenderOptions, ToolDefinition } from "./base/options.js";
 export {
   SPECIAL_TOKENS,
   SPECIAL_TOKEN_PATTERN,
@@ -18,12 +18,12 @@ export {
   type SpecialTokenName,
   type Role,
   type BuiltinToolName,
-} from "./tokens.js";
-export { pyJsonDumps, pyStrip } from "./pyjson.js";
-export * from "./errors.js";
-export { renderWithTemplate, type TemplateRenderOptions } from "./template.js";
-export { defineTools, toolErrorMessage, ToolDefinitionError, type DefinedTools, type DefineToolsOptions, type ToolSpec, type ToolSpecs, type ToolParametersSchema, type BuiltinToolArguments, type TypedToolCall, type ParsedToolCall, type FunctionToolDefinition, type SafeParseToolCallResult, type ToolErrorContent, type ToolErrorMessage } from "./define-tools.js";
-export { encodeSegments, TokenizerError, type EncodeText, type TokenizerErrorReason } from "./encode.js";
+} from "./base/tokens.js";
+export { pyJsonDumps, pyStrip } from "./base/python.js";
+export * from "./base/errors.js";
+export { renderWithTemplate, type TemplateRenderOptions } from "./template/render-template.js";
+export { defineTools, toolErrorMessage, ToolDefinitionError, type DefinedTools, type DefineToolsOptions, type ToolSpec, type ToolSpecs, type ToolParametersSchema, type BuiltinToolArguments, type TypedToolCall, type ParsedToolCall, type FunctionToolDefinition, type SafeParseToolCallResult, type ToolErrorContent, type ToolErrorMessage } from "./tools/define-tools.js";
+export { encodeSegments, TokenizerError, type EncodeText, type TokenizerErrorReason } from "./prompt/encode.js";
 export {
   systemDefaultPrompt,
   builtinToolsPrompt,
@@ -35,7 +35,7 @@ export {
   META_BUILTIN_TOOLS,
   type AnyToolDefinition,
   type PythonListToolsPromptOptions,
-} from "./system-prompts.js";
+} from "./prompt/meta/system-prompts.js";
 export {
   metaToolToOpenAI,
   openAIToolToMeta,
@@ -49,7 +49,7 @@ export {
   type MetaToolParamDefinition,
   type OpenAIFunctionTool,
   type OpenAIToMetaOptions,
-} from "./meta-tools.js";
-export type { MetaRenderOptions, ToolPromptFormat } from "./dialects/meta.js";
-export * from "./tgi.js";
-export * from "./parser/index.js";
+} from "./prompt/meta/tools.js";
+export type { MetaRenderOptions, ToolPromptFormat } from "./prompt/meta/dialect.js";
+export * from "./backends/tgi.js";
+export * from "./parse/index.js";

@@ -1,5 +1,5 @@
 /**
- * The CLI, run as a separate process (tsx on src/cli.ts), fed through stdin or files.
+ * The CLI, run as a separate process (tsx on src/cli/main.ts), fed through stdin or files.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { encodeSegments } from "../src/encode.js";
-import { parseAssistantOutput } from "../src/parser/index.js";
-import { renderPrompt, renderSegments } from "../src/render.js";
-import { run, type CliIo } from "../src/cli.js";
+import { encodeSegments } from "../src/prompt/encode.js";
+import { parseAssistantOutput } from "../src/parse/index.js";
+import { renderPrompt, renderSegments } from "../src/prompt/render.js";
+import { run, type CliIo } from "../src/cli/main.js";
 import { lenmlTokenizer } from "./helpers/tokenizer.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -25,7 +25,7 @@ interface Result {
 
 function cli(args: string[], stdin?: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ["src/cli.ts", ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(tsx, ["src/cli/main.ts", ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -186,7 +186,7 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
   });
 
   it("parse --stream prints events as JSON lines while stdin is still open", async () => {
-    const child = spawn(tsx, ["src/cli.ts", "parse", "--stream"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(tsx, ["src/cli/main.ts", "parse", "--stream"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));

@@ -7,11 +7,11 @@ import {
   type ToolSpec,
   type TypedToolCall,
   type ToolErrorMessage,
-} from "../src/define-tools.js";
-import type { ToolArgumentsError, UnknownToolError } from "../src/errors.js";
-import type { ToolCall, ToolCallFormat } from "../src/parser/types.js";
-import type { ChatMessage } from "../src/messages.js";
-import type { PromptOptions } from "../src/render.js";
+} from "../src/tools/define-tools.js";
+import type { ToolArgumentsError, UnknownToolError } from "../src/base/errors.js";
+import type { ToolCall, ToolCallFormat } from "../src/parse/types.js";
+import type { ChatMessage } from "../src/prompt/messages.js";
+import type { PromptOptions } from "../src/prompt/render.js";
 
 const tools = defineTools(
   {

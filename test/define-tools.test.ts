@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { z } from "zod";
 import * as zm from "zod/mini";
 import { describe, expect, it } from "vitest";
-import { defineTools, toolErrorMessage, ToolDefinitionError } from "../src/define-tools.js";
-import { InvalidOptionsError, LlamaPromptError, ToolArgumentsError, UnknownToolError } from "../src/errors.js";
-import type { ToolCall } from "../src/parser/types.js";
-import { pyJsonDumps } from "../src/pyjson.js";
-import { renderPrompt } from "../src/render.js";
+import { defineTools, toolErrorMessage, ToolDefinitionError } from "../src/tools/define-tools.js";
+import { InvalidOptionsError, LlamaPromptError, ToolArgumentsError, UnknownToolError } from "../src/base/errors.js";
+import type { ToolCall } from "../src/parse/types.js";
+import { pyJsonDumps } from "../src/base/python.js";
+import { renderPrompt } from "../src/prompt/render.js";
 import { thrown } from "./helpers/thrown.js";
 
 const weatherParams = z.object({

@@ -6,12 +6,12 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { defineTools } from "../src/define-tools.js";
-import { encodeSegments, TokenizerError } from "../src/encode.js";
-import { InvalidOptionsError } from "../src/errors.js";
-import { renderPrompt, renderSegments, type PromptOptions } from "../src/render.js";
-import type { ChatMessage } from "../src/messages.js";
-import { SPECIAL_TOKENS, isSpecialTokenId } from "../src/tokens.js";
+import { defineTools } from "../src/tools/define-tools.js";
+import { encodeSegments, TokenizerError } from "../src/prompt/encode.js";
+import { InvalidOptionsError } from "../src/base/errors.js";
+import { renderPrompt, renderSegments, type PromptOptions } from "../src/prompt/render.js";
+import type { ChatMessage } from "../src/prompt/messages.js";
+import { SPECIAL_TOKENS, isSpecialTokenId } from "../src/base/tokens.js";
 import { hfCases, hfExpected, hfOptions } from "./helpers/hf-fixtures.js";
 import { lenmlOriginalSpecialName, lenmlTokenizer, llama3js } from "./helpers/tokenizer.js";
 

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderPrompt, renderSegments, type PromptOptions } from "../src/render.js";
-import type { ChatMessage } from "../src/messages.js";
-import { formatPythonListValue } from "../src/dialects/meta.js";
-import { LlamaPromptError } from "../src/errors.js";
-import { pythonListToolsPrompt, systemDefaultPrompt } from "../src/system-prompts.js";
-import type { MetaToolDefinition } from "../src/meta-tools.js";
+import { renderPrompt, renderSegments, type PromptOptions } from "../src/prompt/render.js";
+import type { ChatMessage } from "../src/prompt/messages.js";
+import { formatPythonListValue } from "../src/prompt/meta/dialect.js";
+import { LlamaPromptError } from "../src/base/errors.js";
+import { pythonListToolsPrompt, systemDefaultPrompt } from "../src/prompt/meta/system-prompts.js";
+import type { MetaToolDefinition } from "../src/prompt/meta/tools.js";
 
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/meta/${name}`, import.meta.url), "utf8")) as T;
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/errors.js";
+import { InvalidOptionsError } from "../src/base/errors.js";
 import {
   builtinToolsPrompt,
   formatMetaDate,
@@ -14,7 +14,7 @@ import {
   jsonCustomToolsPrompt,
   pythonListToolsPrompt,
   systemDefaultPrompt,
-} from "../src/system-prompts.js";
+} from "../src/prompt/meta/system-prompts.js";
 import {
   metaToolToOpenAI,
   openAIToolToMeta,
@@ -22,7 +22,7 @@ import {
   toMetaTool,
   MetaToolError,
   type MetaToolDefinition,
-} from "../src/meta-tools.js";
+} from "../src/prompt/meta/tools.js";
 
 interface TestCase {
   test: string;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseAssistantOutput } from "../src/parser/index.js";
+import { parseAssistantOutput } from "../src/parse/index.js";
 import { checkEvents, chunkString, chunkTokens, cutAt, loadCorpus, run, withoutIds } from "./parser-helpers.js";
 
 const corpus = loadCorpus();

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { createStreamParser, type AssistantMessage, type ParseOptions, type StreamEvent, type TokenChunk } from "../src/parser/index.js";
+import { createStreamParser, type AssistantMessage, type ParseOptions, type StreamEvent, type TokenChunk } from "../src/parse/index.js";
 
 export interface CorpusCase {
   id: string;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createStreamParser, parseAssistantOutput, type ParseOptions, type TokenChunk } from "../src/parser/index.js";
-import { pyStrip } from "../src/pyjson.js";
+import { createStreamParser, parseAssistantOutput, type ParseOptions, type TokenChunk } from "../src/parse/index.js";
+import { pyStrip } from "../src/base/python.js";
 import { checkEvents, cutAt, run, withoutIds } from "./parser-helpers.js";
 
 const FRAGMENTS = [

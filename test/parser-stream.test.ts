@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError } from "../src/errors.js";
-import { createStreamParser, parseAssistantOutput, parseStream, type StreamEvent, type TokenChunk } from "../src/parser/index.js";
+import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError } from "../src/base/errors.js";
+import { createStreamParser, parseAssistantOutput, parseStream, type StreamEvent, type TokenChunk } from "../src/parse/index.js";
 import { checkEvents, run } from "./parser-helpers.js";
 
 const types = (events: StreamEvent[]): string[] => events.map((e) => e.type);

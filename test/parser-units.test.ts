@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { renderPrompt } from "../src/render.js";
-import { parseBuiltinArgsToEnd } from "../src/parser/builtin-args.js";
-import { JsonScanner } from "../src/parser/json-scanner.js";
-import { createStreamParser, parseAssistantOutput } from "../src/parser/index.js";
-import { decodePyStringBody, parsePyCall, parsePyLiteral } from "../src/parser/python-literal.js";
+import { renderPrompt } from "../src/prompt/render.js";
+import { parseBuiltinArgsToEnd } from "../src/parse/scan/builtin-args.js";
+import { JsonScanner } from "../src/parse/scan/json-scanner.js";
+import { createStreamParser, parseAssistantOutput } from "../src/parse/index.js";
+import { decodePyStringBody, parsePyCall, parsePyLiteral } from "../src/parse/scan/python-literal.js";
 import { withoutIds } from "./parser-helpers.js";
 
 describe("python literals (cases of Meta's test_tool_utils.py)", () => {

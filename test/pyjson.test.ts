@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pyJsonDumps, pyStr, pyStrip } from "../src/pyjson.js";
+import { pyJsonDumps, pyStr, pyStrip } from "../src/base/python.js";
 
 const golden: Array<{ value: string; compact: string; indent4: string; str: string | null }> = JSON.parse(
   readFileSync(join(import.meta.dirname, "..", "fixtures", "pyjson.json"), "utf8"),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/errors.js";
-import { parseSseStream, SseDecoder, type SseEvent } from "../src/sse.js";
+import { InvalidOptionsError } from "../src/base/errors.js";
+import { parseSseStream, SseDecoder, type SseEvent } from "../src/backends/sse.js";
 import { splitBytes } from "./helpers/tgi-server.js";
 
 async function* fromChunks(chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {

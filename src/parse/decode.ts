@@ -4,7 +4,7 @@
  */
 import type { ResolvedParseOptions } from "./options.js";
 import { isKnownTool } from "./options.js";
-import { parsePyCall, type PyCall } from "./python-literal.js";
+import { parsePyCall, type PyCall } from "./scan/python-literal.js";
 
 export interface DecodedCall {
   name: string;

@@ -4,9 +4,9 @@
  * both dialects render. Data flows one way: raw input → `NormalizedMessage[]` → segments.
  */
 import { z } from "zod";
-import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "./errors.js";
-import { MAX_JSON_DEPTH } from "./pyjson.js";
-import { SPECIAL_TOKEN_PATTERN } from "./tokens.js";
+import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "../base/errors.js";
+import { MAX_JSON_DEPTH } from "../base/python.js";
+import { SPECIAL_TOKEN_PATTERN } from "../base/tokens.js";
 
 // ---------------------------------------------------------------------------------------------
 // Input schema (one source of truth: the exported types are inferred from it)

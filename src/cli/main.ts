@@ -12,11 +12,11 @@ import { createReadStream, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { encodeSegments } from "./encode.js";
-import { createStreamParser, parseAssistantOutput } from "./parser/index.js";
-import type { ParseOptions, StreamEvent } from "./parser/types.js";
-import { renderSegments, type PromptOptions } from "./render.js";
-import { segmentsToString } from "./segments.js";
+import { encodeSegments } from "../prompt/encode.js";
+import { createStreamParser, parseAssistantOutput } from "../parse/index.js";
+import type { ParseOptions, StreamEvent } from "../parse/types.js";
+import { renderSegments, type PromptOptions } from "../prompt/render.js";
+import { segmentsToString } from "../prompt/segments.js";
 
 const PROGRAM = "llama-prompt";
 

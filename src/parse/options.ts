@@ -3,10 +3,10 @@
  * ({@link InvalidOptionsError}, at construction). Unknown keys are ignored, so the same options
  * object can be shared with `renderPrompt` (`tools`, `builtinTools`).
  */
-import { InvalidOptionsError } from "../errors.js";
-import { BUILTIN_TOOLS } from "../tokens.js";
+import { InvalidOptionsError } from "../base/errors.js";
+import { BUILTIN_TOOLS } from "../base/tokens.js";
 import type { ParseOptions } from "./types.js";
-import { toolDefinitionName } from "../options.js";
+import { toolDefinitionName } from "../base/options.js";
 
 export const DEFAULT_MAX_TOOL_CALL_CHARS = 1_000_000;
 

@@ -1,8 +1,8 @@
 /**
  * Types of the output parser: what goes in (chunks), what comes out (events, the final message).
  */
-import type { LlamaPromptError } from "../errors.js";
-import type { ToolDefinition } from "../options.js";
+import type { LlamaPromptError } from "../base/errors.js";
+import type { ToolDefinition } from "../base/options.js";
 
 /** How a tool call was written by the model. */
 export type ToolCallFormat = "builtin" | "code" | "json" | "function_tag" | "python_list";

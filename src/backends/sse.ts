@@ -17,7 +17,7 @@
  *   requires. A server that was cut off mid-event therefore loses that event; callers that need a
  *   final event (like `tgiTokenChunks`) detect its absence and report a truncated stream.
  */
-import { InvalidOptionsError } from "./errors.js";
+import { InvalidOptionsError } from "../base/errors.js";
 
 /** One dispatched server-sent event. */
 export interface SseEvent {

@@ -4,7 +4,7 @@
  * tool name (`name`, or `function.name`) and where the parameters/arguments value starts and ends
  * (for streaming its raw text), and fails at the first character that rules out a call.
  */
-import { JsonScanner, type JsonStatus } from "./json-scanner.js";
+import { JsonScanner, type JsonStatus } from "./scan/json-scanner.js";
 import { isKnownTool, type ResolvedParseOptions } from "./options.js";
 
 const FIRST_KEYS = new Set(["name", "type", "function", "parameters", "arguments"]);

@@ -8,15 +8,15 @@
  * `<|python_tag|>` region) and only the character that made it fail is examined again, which keeps
  * the cost linear in the input.
  */
-import { IncompleteToolCallError, ToolCallTooLargeError, type LlamaPromptError } from "../errors.js";
-import { isPySpace } from "../pyjson.js";
-import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "./builtin-args.js";
+import { IncompleteToolCallError, ToolCallTooLargeError, type LlamaPromptError } from "../base/errors.js";
+import { isPySpace } from "../base/python.js";
+import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "./scan/builtin-args.js";
 import { decodeFunctionTagArgs, decodeJsonCallText, decodePythonListElement } from "./decode.js";
 import { JsonCallScan, jsonParamsText } from "./json-call.js";
-import { JsonScanner } from "./json-scanner.js";
+import { JsonScanner } from "./scan/json-scanner.js";
 import { isKnownTool, type ResolvedParseOptions } from "./options.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
-import { isIdChar, isIdStart } from "./chars.js";
+import { isIdChar, isIdStart } from "./scan/chars.js";
 
 /** What a failed candidate turns into: content, or (at the start of a python_tag region) code. */
 type FailMode = "text" | "code";

@@ -2,7 +2,7 @@
  * Render options shared by both dialects, and their validation.
  */
 import { InvalidOptionsError } from "./errors.js";
-import { applySpecialTokenPolicy, type SpecialTokenPolicy } from "./messages.js";
+import { applySpecialTokenPolicy, type SpecialTokenPolicy } from "../prompt/messages.js";
 
 /**
  * A custom tool definition. Normally OpenAI-style

@@ -3,7 +3,7 @@
  * apart is what makes token ids safe: text is tokenized with special-token parsing off, so content
  * can never turn into a control token, whatever it contains.
  */
-import { SPECIAL_TOKENS, type SpecialTokenName } from "./tokens.js";
+import { SPECIAL_TOKENS, type SpecialTokenName } from "../base/tokens.js";
 
 /** A run of plain text. Adjacent text is always merged, so a text segment lies between two specials. */
 export interface TextSegment {

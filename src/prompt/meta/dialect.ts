@@ -11,11 +11,11 @@
  * - Tool results: a string is written as is; any other JSON value as Python `json.dumps` (ASCII-only).
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
-import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../errors.js";
+import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
 import { contentText, isTextParts, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
-import { toMetaTool, type MetaToolDefinition } from "../meta-tools.js";
-import { toolDefinitionName, type ResolvedRenderOptions } from "../options.js";
-import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../pyjson.js";
+import { toMetaTool, type MetaToolDefinition } from "./tools.js";
+import { toolDefinitionName, type ResolvedRenderOptions } from "../../base/options.js";
+import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import {
   builtinToolsPrompt,
@@ -24,7 +24,7 @@ import {
   META_BUILTIN_TOOLS,
   pythonListToolsPrompt,
   systemDefaultPrompt,
-} from "../system-prompts.js";
+} from "./system-prompts.js";
 
 /** How custom tool calls are written (and which instructions the generated prompt carries). */
 export type ToolPromptFormat = "json" | "function_tag" | "python_list";

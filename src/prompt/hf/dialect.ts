@@ -4,12 +4,12 @@
  * Each block below mirrors one block of the template, in the template's order, so the two can be
  * read side by side. Quirks are reproduced on purpose; README.md lists them.
  */
-import { TemplateError } from "../errors.js";
+import { TemplateError } from "../../base/errors.js";
 import { contentText, type NormalizedMessage } from "../messages.js";
-import type { ResolvedRenderOptions } from "../options.js";
-import { pyJsonDumps, pyStr, pyStrip } from "../pyjson.js";
+import type { ResolvedRenderOptions } from "../../base/options.js";
+import { pyJsonDumps, pyStr, pyStrip } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
-import { DEFAULT_DATE_STRING } from "../tokens.js";
+import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
 
 const JSON_CALL_INSTRUCTIONS =
   'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' +

@@ -9,14 +9,14 @@
  *
  * Only global `fetch` (or an injected one) is used; no runtime dependency.
  */
-import { InvalidOptionsError, LlamaPromptError } from "./errors.js";
-import type { ChatMessage } from "./messages.js";
-import { toolDefinitionName } from "./options.js";
-import { createStreamParser, parseAssistantOutput } from "./parser/index.js";
-import type { AssistantMessage, ParseOptions, ParseToolSpec, StopReason, StreamEvent, TokenChunk } from "./parser/types.js";
-import { renderPrompt, type PromptOptions } from "./render.js";
+import { InvalidOptionsError, LlamaPromptError } from "../base/errors.js";
+import type { ChatMessage } from "../prompt/messages.js";
+import { toolDefinitionName } from "../base/options.js";
+import { createStreamParser, parseAssistantOutput } from "../parse/index.js";
+import type { AssistantMessage, ParseOptions, ParseToolSpec, StopReason, StreamEvent, TokenChunk } from "../parse/types.js";
+import { renderPrompt, type PromptOptions } from "../prompt/render.js";
 import { parseSseStream } from "./sse.js";
-import { META_BUILTIN_TOOLS } from "./system-prompts.js";
+import { META_BUILTIN_TOOLS } from "../prompt/meta/system-prompts.js";
 
 export { parseSseStream, SseDecoder, type SseEvent, type ByteSource } from "./sse.js";
 

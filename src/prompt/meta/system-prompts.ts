@@ -6,10 +6,10 @@
  * templates do — and Jinja's own `tojson` (sorted keys, ASCII-only, `<>&'` as `\u003c`...) is used
  * where the templates use it.
  */
-import { InvalidOptionsError, SerializationError } from "./errors.js";
-import { toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./meta-tools.js";
-import { toolDefinitionName, type ToolDefinition } from "./options.js";
-import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr, pyStrip } from "./pyjson.js";
+import { InvalidOptionsError, SerializationError } from "../../base/errors.js";
+import { toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
+import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
+import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
 
 /** A custom tool in Meta's shape or OpenAI's (converted with `openAIToolToMeta`). */
 export type AnyToolDefinition = MetaToolDefinition | OpenAIFunctionTool | ToolDefinition;
