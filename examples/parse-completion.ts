@@ -3,7 +3,7 @@
  * models emit) into typed, validated tool calls.
  */
 import { z } from "zod";
-import { defineTools, parseAssistantOutput } from "../src/index.js";
+import { defineTools, parseAssistantOutput, parseOptionsFor } from "../src/index.js";
 
 const tools = defineTools(
   {
@@ -25,8 +25,11 @@ const recorded: Record<string, string> = {
   "plain answer": "The 100th decimal of pi is 7.<|eot_id|>",
 };
 
+// Parse with exactly what the prompt offered: the same tools and built-ins it was rendered with.
+const offered = parseOptionsFor({ tools: tools.definitions, builtinTools: tools.builtinTools });
+
 for (const [label, completion] of Object.entries(recorded)) {
-  const message = parseAssistantOutput(completion, { tools: tools.names.filter((n) => !tools.builtinTools.includes(n as never)) });
+  const message = parseAssistantOutput(completion, offered);
   console.log(`\n## ${label}\n${JSON.stringify(completion)}`);
   console.log(`content: ${JSON.stringify(message.content)}  stopReason: ${message.stopReason}`);
   for (const raw of message.toolCalls) {

@@ -50,7 +50,7 @@ const ref = JSON.parse(execFileSync("python3", [renderer, template, casesPath], 
 rmSync(dir, { recursive: true, force: true });
 let ok = 0, bad = 0, bothErr = 0;
 for (const c of cases) {
-  let ours: any; try { ours = renderPrompt(c.messages as any, { tools: c.tools as any, builtinTools: c.builtin_tools, toolsInUserMessage: c.tools_in_user_message, addGenerationPrompt: c.add_generation_prompt, dateString: c.date_string }); } catch (e: any) { ours = { error: e.message }; }
+  let ours: any; try { ours = renderPrompt(c.messages as any, { tools: c.tools as any, builtinTools: c.builtin_tools as any, toolsInUserMessage: c.tools_in_user_message, addGenerationPrompt: c.add_generation_prompt, dateString: c.date_string }); } catch (e: any) { ours = { error: e.message }; }
   const r = ref[c.id];
   if (typeof r === "string" && ours === r) ok++;
   else if (typeof r !== "string" && typeof ours !== "string") bothErr++;

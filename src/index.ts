@@ -5,10 +5,15 @@
 export { renderPrompt, renderSegments, type PromptOptions } from "./prompt/render.js";
 export { segmentsToString, type Segment, type TextSegment, type SpecialSegment } from "./prompt/segments.js";
 export type { ChatMessage, MessageContent, TextPart, OpenAIToolCall, SpecialTokenPolicy } from "./prompt/messages.js";
-export type { RenderOptions, ToolDefinition } from "./base/options.js";
+export { parseOptionsFor, type RenderOptions, type ToolDefinition, type LlamaVersion, type ToolChoice, type ToolPromptFormat, type DerivedParseOptions } from "./base/options.js";
 export {
   SPECIAL_TOKENS,
-  SPECIAL_TOKEN_PATTERN,
+  specialTokenRegExp,
+  findSpecialToken,
+  containsSpecialToken,
+  BUILTIN_TOOL_NAMES,
+  isToolName,
+  type AnyBuiltinToolName,
   ROLES,
   BUILTIN_TOOLS,
   DEFAULT_DATE_STRING,
@@ -50,6 +55,6 @@ export {
   type OpenAIFunctionTool,
   type OpenAIToMetaOptions,
 } from "./prompt/meta/tools.js";
-export type { MetaRenderOptions, ToolPromptFormat } from "./prompt/meta/dialect.js";
+
 export * from "./backends/tgi.js";
 export * from "./parse/index.js";

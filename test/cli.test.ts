@@ -157,7 +157,7 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
   const builtinCall = '<|python_tag|>brave_search.call(query="Zürich weather")<|eom_id|>';
 
   it("parse: raw completion → {content, toolCalls, stopReason}", async () => {
-    const r = await cli(["parse"], builtinCall);
+    const r = await cli(["parse", "--builtin-tools", "brave_search"], builtinCall);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -186,7 +186,7 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
   });
 
   it("parse --stream prints events as JSON lines while stdin is still open", async () => {
-    const child = spawn(tsx, ["src/cli/main.ts", "parse", "--stream"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(tsx, ["src/cli/main.ts", "parse", "--stream", "--builtin-tools", "brave_search,wolfram_alpha,code_interpreter"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -262,11 +262,11 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
 
   it("--tools / --builtin-tools: bad names are usage errors (exit 2)", async () => {
     const cases: Array<[string[], RegExp]> = [
-      [["parse", "--tools", "get weather"], /--tools takes comma-separated tool names.*"get weather"/],
-      [["parse", "--tools", "get_time,get.weather"], /--tools .*"get.weather"/],
-      [["parse", "--tools", '{"name":"x"}'], /--tools /],
-      [["parse", "--builtin-tools", "brave_search,wolfram alpha"], /--builtin-tools .*"wolfram alpha"/],
-      [["parse", "--builtin-tools", "1st"], /--builtin-tools .*"1st"/],
+      [["parse", "--tools", "get weather"], /--tools: options.tools\[0\]: expected a tool name.*"get weather"/],
+      [["parse", "--tools", "get_time,get+weather"], /--tools: .*"get\+weather"/],
+      [["parse", "--tools", '{"name":"x"}'], /--tools: /],
+      [["parse", "--builtin-tools", "brave_search,wolfram alpha"], /--builtin-tools: .*"wolfram alpha"/],
+      [["parse", "--builtin-tools", "1st"], /--builtin-tools: .*"1st"/],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args, "hi<|eot_id|>")));
     results.forEach((r, i) => {

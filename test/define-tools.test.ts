@@ -3,7 +3,7 @@ import { z } from "zod";
 import * as zm from "zod/mini";
 import { describe, expect, it } from "vitest";
 import { defineTools, toolErrorMessage, ToolDefinitionError } from "../src/tools/define-tools.js";
-import { InvalidOptionsError, LlamaPromptError, ToolArgumentsError, UnknownToolError } from "../src/base/errors.js";
+import { InvalidArgumentError, InvalidOptionsError, LlamaPromptError, ToolArgumentsError, UnknownToolError } from "../src/base/errors.js";
 import type { ToolCall } from "../src/parse/types.js";
 import { pyJsonDumps } from "../src/base/python.js";
 import { renderPrompt } from "../src/prompt/render.js";
@@ -102,7 +102,7 @@ describe("defineTools: definition-time errors name the tool", () => {
     const err = e as ToolDefinitionError;
     expect(err.code).toBe("INVALID_TOOL_DEFINITION");
     expect(err.toolName).toBe("my_tool");
-    expect(err.path).toEqual(["parameters"]);
+    expect(err.path).toEqual(["tools", "my_tool", "parameters"]);
     expect(err.message).toContain('"my_tool"');
     expect(err.message).toContain(expected);
   });
@@ -135,8 +135,8 @@ describe("defineTools: definition-time errors name the tool", () => {
     expect(thrown(() => defineTools({ t: { description: 5 as never, parameters: z.object({}) } }))).toBeInstanceOf(ToolDefinitionError);
     const e = thrown(() => defineTools({}, { builtinTools: ["google" as never] })) as InvalidOptionsError;
     expect(e).toBeInstanceOf(InvalidOptionsError);
-    expect(e.path).toEqual(["builtinTools", 0]);
-    expect(thrown(() => defineTools(null as never))).toBeInstanceOf(InvalidOptionsError);
+    expect(e.path).toEqual(["options", "builtinTools", 0]);
+    expect(thrown(() => defineTools(null as never))).toBeInstanceOf(InvalidArgumentError);
   });
 });
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { defineTools } from "../src/tools/define-tools.js";
 import { encodeSegments, TokenizerError } from "../src/prompt/encode.js";
-import { InvalidOptionsError } from "../src/base/errors.js";
+import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
 import { renderPrompt, renderSegments, type PromptOptions } from "../src/prompt/render.js";
 import type { ChatMessage } from "../src/prompt/messages.js";
 import { SPECIAL_TOKENS, isSpecialTokenId } from "../src/base/tokens.js";
@@ -367,7 +367,7 @@ describe("encodeSegments validation", () => {
     expect(e.message).toMatch(/^segments: expected an array of segments/);
   });
 
-  it.each([["null", null], ["a string", "encode"], ["an object", {}]])("refuses %s as encodeText with InvalidOptionsError", (_label, value) => {
+  it.each([["null", null], ["a string", "encode"], ["an object", {}]])("refuses %s as encodeText with InvalidArgumentError", (_label, value) => {
     for (const segs of [[], segments]) {
       let e: unknown;
       try {
@@ -375,9 +375,9 @@ describe("encodeSegments validation", () => {
       } catch (err) {
         e = err;
       }
-      expect(e).toBeInstanceOf(InvalidOptionsError);
-      expect((e as InvalidOptionsError).code).toBe("INVALID_OPTIONS");
-      expect((e as InvalidOptionsError).path).toEqual(["encodeText"]);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).code).toBe("INVALID_ARGUMENT");
+      expect((e as InvalidArgumentError).path).toEqual(["encodeText"]);
     }
   });
 

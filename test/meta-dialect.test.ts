@@ -193,14 +193,14 @@ describe("ChatFormat structure", () => {
     expect(code(() => meta([{ role: "assistant", toolCalls: [{ name: "brave_search", arguments: {} }] }]))).toBe("INVALID_MESSAGE");
     expect(code(() => meta([{ role: "assistant", toolCalls: [{ name: "code_interpreter", arguments: { code: 1 } }] }]))).toBe("INVALID_MESSAGE");
     expect(code(() => meta([{ role: "user", content: "<|eot_id|>" }]))).toBe("SPECIAL_TOKEN_IN_CONTENT");
-    expect(code(() => meta([{ role: "user", content: "x" }], { tools: [{ tool_name: "t", parameters: { p: {} } }] }))).toBe("INVALID_OPTIONS");
+    expect(code(() => meta([{ role: "user", content: "x" }], { tools: [{ tool_name: "t", parameters: { p: {} } }] }))).toBe("INVALID_TOOL_DEFINITION");
     expect(
       code(() =>
         meta([{ role: "user", content: "x" }], {
           tools: [{ type: "function", function: { name: "t", parameters: { type: "object", properties: { p: { type: "string", enum: ["a"] } } } } }],
         }),
       ),
-    ).toBe("INVALID_OPTIONS");
+    ).toBe("INVALID_TOOL_DEFINITION");
   });
 });
 

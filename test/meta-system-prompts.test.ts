@@ -138,7 +138,7 @@ describe("generator options", () => {
     } catch (e) {
       expect(e).toBeInstanceOf(MetaToolError);
       expect((e as MetaToolError).property).toBe("x");
-      expect((e as MetaToolError).code).toBe("INVALID_OPTIONS");
+      expect((e as MetaToolError).code).toBe("INVALID_TOOL_DEFINITION");
     }
   });
 });
@@ -220,8 +220,8 @@ describe("generator input validation", () => {
     invalid(() => gen({ 0: weather[0], length: 1 }), ["tools"]);
     invalid(() => gen(weather, null), []);
     invalid(() => gen(weather, "lossy"), []);
-    invalid(() => gen(weather, { lossy: "yes" }), ["lossy"]);
-    expect(gen(weather, { lossy: true })).toBe(gen(weather));
+    invalid(() => gen(weather, { lossyTools: "yes" }), ["options", "lossyTools"]);
+    expect(gen(weather, { lossyTools: true })).toBe(gen(weather));
   });
 
   it.each([["a number", 5], ["an object", { text: "x" }], ["true", true]])("pythonListToolsPrompt({ systemPrompt: %s }) throws InvalidOptionsError", (_l, sp) => {
@@ -325,7 +325,7 @@ describe("Meta ↔ OpenAI tool conversion", () => {
     expect(
       openAIToolToMeta(
         { type: "function", function: { name: "w", parameters: { type: "object", properties: { v: { type: "array", items: { type: "string" }, description: "V" } } } } },
-        { lossy: true },
+        { lossyTools: true },
       ),
     ).toEqual({ tool_name: "w", parameters: { v: { param_type: "array", description: "V", required: false } } });
   });

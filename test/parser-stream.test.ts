@@ -42,7 +42,7 @@ describe("streaming: events are emitted as soon as they are certain", () => {
   });
 
   it("starts a built-in call at name.call( and streams the argument text", () => {
-    const p = createStreamParser();
+    const p = createStreamParser({ builtinTools: ["brave_search"] });
     expect(p.push("<|python_tag|>brave_sea")).toEqual([]);
     const a = p.push('rch.call(query="gol');
     expect(a[0]).toMatchObject({ type: "tool-call-start", index: 0, name: "brave_search", format: "builtin" });
@@ -264,7 +264,7 @@ describe("memory bound", () => {
   ] as const) {
     it(`never holds more than maxToolCallChars when ${what} grows to 20 MB`, () => {
       const limit = 100_000;
-      const p = createStreamParser({ maxToolCallChars: limit });
+      const p = createStreamParser({ maxToolCallChars: limit, builtinTools: ["brave_search", "wolfram_alpha", "code_interpreter"] });
       const events = p.push(opening);
       let maxHeld = 0;
       const block = "abcdefgh ".repeat(455).slice(0, 4096);

@@ -6,6 +6,10 @@ import { JsonScanner } from "../src/parse/scan/json-scanner.js";
 import { createStreamParser, parseAssistantOutput } from "../src/parse/index.js";
 import { decodePyStringBody, parsePyCall, parsePyLiteral } from "../src/parse/scan/python-literal.js";
 import { withoutIds } from "./parser-helpers.js";
+import { parseOptionsFor } from "../src/base/options.js";
+
+/** The built-ins a prompt with all three offers (the parser accepts none by default). */
+const ALL_BUILTINS = { builtinTools: ["brave_search", "wolfram_alpha", "code_interpreter"] } as const;
 
 describe("python literals (cases of Meta's test_tool_utils.py)", () => {
   const valid: Array<[string, Array<[string, Record<string, unknown>]>]> = [
@@ -85,13 +89,13 @@ describe("built-in call arguments", () => {
   });
 
   it("at message start, text after the call is content again", () => {
-    const m = parseAssistantOutput('brave_search.call(query="x") and then I answer.');
+    const m = parseAssistantOutput('brave_search.call(query="x") and then I answer.', ALL_BUILTINS);
     expect(m.toolCalls).toMatchObject([{ name: "brave_search", arguments: { query: "x" }, raw: 'brave_search.call(query="x")' }]);
     expect(m.content).toBe("and then I answer.");
   });
 
   it("mid-text, the first closing candidate wins", () => {
-    const m = parseAssistantOutput('Searching: brave_search.call(query="say "hi") now") ok');
+    const m = parseAssistantOutput('Searching: brave_search.call(query="say "hi") now") ok', ALL_BUILTINS);
     expect(m.toolCalls).toMatchObject([{ arguments: { query: 'say "hi' } }]);
     expect(m.content).toBe('Searching:  now") ok');
   });
@@ -200,7 +204,7 @@ describe("round trip with the hf renderer", () => {
         );
         const text = assistantPart(prompt);
         expect(text).toContain("<|python_tag|>");
-        const m = parseAssistantOutput(text);
+        const m = parseAssistantOutput(text, parseOptionsFor({ builtinTools: ["brave_search", "wolfram_alpha"] }));
         expect(m.stopReason).toBe("eom");
         expect(m.toolCalls).toMatchObject([{ name, format: "builtin", arguments: { query: q } }]);
       }),
@@ -211,13 +215,13 @@ describe("round trip with the hf renderer", () => {
 
 describe("review regressions", () => {
   it("splits built-in calls written back to back (the meta dialect's encoding) into separate calls", () => {
-    const m = parseAssistantOutput('brave_search.call(query="x")wolfram_alpha.call(query="y")<|eom_id|>');
+    const m = parseAssistantOutput('brave_search.call(query="x")wolfram_alpha.call(query="y")<|eom_id|>', ALL_BUILTINS);
     expect(m.toolCalls.map((c) => [c.name, c.arguments])).toEqual([
       ["brave_search", { query: "x" }],
       ["wolfram_alpha", { query: "y" }],
     ]);
     expect(m.content).toBe("");
-    const spaced = parseAssistantOutput('<|python_tag|>brave_search.call(query="x")\n wolfram_alpha.call(query="y")');
+    const spaced = parseAssistantOutput('<|python_tag|>brave_search.call(query="x")\n wolfram_alpha.call(query="y")', ALL_BUILTINS);
     expect(spaced.toolCalls.map((c) => c.name)).toEqual(["brave_search", "wolfram_alpha"]);
   });
 
@@ -228,7 +232,7 @@ describe("review regressions", () => {
   });
 
   it("treats a control token as a word boundary for built-in calls", () => {
-    const m = parseAssistantOutput('hi<|reserved_special_token_3|>brave_search.call(query="x")');
+    const m = parseAssistantOutput('hi<|reserved_special_token_3|>brave_search.call(query="x")', ALL_BUILTINS);
     expect(m.toolCalls.map((c) => c.name)).toEqual(["brave_search"]);
     expect(m.content).toBe("hi");
   });

@@ -137,7 +137,7 @@ describe("message validation names the message and field", () => {
       const e = thrown(() => renderPrompt(messages as ChatMessage[]));
       expect(e).toBeInstanceOf(InvalidMessageError);
       expect((e as InvalidMessageError).code).toBe("INVALID_MESSAGE");
-      expect((e as InvalidMessageError).path).toEqual(path);
+      expect((e as InvalidMessageError).path).toEqual(["messages", ...path]);
       expect((e as InvalidMessageError).index).toBe(typeof path[0] === "number" ? path[0] : undefined);
       expect((e as Error).message).toMatch(message);
     });
@@ -161,7 +161,7 @@ describe("options", () => {
     expect(() => renderPrompt([{ role: "user", content: "x" }], { datestring: "x" } as never)).toThrow(InvalidOptionsError);
     expect(() => renderPrompt([{ role: "user", content: "x" }], { dialect: "openai" } as never)).toThrow(/dialect/);
     expect(() => renderPrompt([{ role: "user", content: "x" }], { addGenerationPrompt: "yes" } as never)).toThrow(/addGenerationPrompt/);
-    expect(() => renderPrompt([{ role: "user", content: "x" }], { builtinTools: ["brave search"] })).toThrow(/builtinTools\[0\]/);
+    expect(() => renderPrompt([{ role: "user", content: "x" }], { builtinTools: ["brave search"] as never })).toThrow(/builtinTools\[0\]/);
   });
 
   it("refuses meta-only options in the hf dialect instead of ignoring them", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/base/errors.js";
+import { InvalidArgumentError } from "../src/base/errors.js";
 import { parseSseStream, SseDecoder, type SseEvent } from "../src/backends/sse.js";
 import { splitBytes } from "./helpers/tgi-server.js";
 
@@ -131,13 +131,13 @@ describe("parseSseStream on a source that is not bytes", () => {
     return undefined;
   }
 
-  it.each([[null], [undefined], [5], ["data: x\n\n"], [{}], [[new Uint8Array([100])].values().next()]])("rejects %j as the body with InvalidOptionsError", async (source) => {
+  it.each([[null], [undefined], [5], ["data: x\n\n"], [{}], [[new Uint8Array([100])].values().next()]])("rejects %j as the body with InvalidArgumentError", async (source) => {
     const error = await errorOf(source);
-    expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).path).toEqual(["body"]);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).path).toEqual(["body"]);
   });
 
-  it("rejects string chunks with InvalidOptionsError (events before them are still yielded)", async () => {
+  it("rejects string chunks with InvalidArgumentError (events before them are still yielded)", async () => {
     async function* mixed() {
       yield new TextEncoder().encode("data: a\n\n");
       yield "data: b\n\n" as unknown as Uint8Array;
@@ -150,7 +150,7 @@ describe("parseSseStream on a source that is not bytes", () => {
       error = e;
     }
     expect(seen).toEqual(["a"]);
-    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(/chunk 1 .*expected a Uint8Array, got string/);
   });
 
@@ -165,7 +165,7 @@ describe("parseSseStream on a source that is not bytes", () => {
       },
     });
     const error = await errorOf(stream);
-    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(cancelled).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/base/errors.js";
+import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
 import { parseAssistantOutput } from "../src/parse/index.js";
 import type { StreamEvent, TokenChunk } from "../src/parse/types.js";
 import { renderPrompt } from "../src/prompt/render.js";
@@ -315,7 +315,7 @@ describe("streamTgi against a TGI-like server", () => {
 
   it("rejects a URL that is not http(s)", async () => {
     const { error } = await collect(streamTgi("localhost:8080", messages));
-    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
   });
 });
 
@@ -459,7 +459,7 @@ describe("parser options derived from the render options", () => {
     expect(kept.toolCalls).toEqual([]);
     const { error } = await collect(streamTgi(server.url, messages, { parseOptions: 5 as never }));
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).path).toEqual(["parseOptions"]);
+    expect((error as InvalidOptionsError).path).toEqual(["options", "parseOptions"]);
   });
 });
 
@@ -468,10 +468,10 @@ describe("invalid client arguments are InvalidOptionsError, never a bare TypeErr
     const server = await serve(() => ({ chunks: [sseBody(loadFixture("text-answer"))] }));
     const { error } = await collect(streamTgi(server.url, messages, { headers: headers as never }));
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).path).toEqual(["headers"]);
+    expect((error as InvalidOptionsError).path).toEqual(["options", "headers"]);
     const err2 = await generateTgi(server.url, messages, { headers: headers as never }).catch((e: unknown) => e);
     expect(err2).toBeInstanceOf(InvalidOptionsError);
-    expect((err2 as InvalidOptionsError).path).toEqual(["headers"]);
+    expect((err2 as InvalidOptionsError).path).toEqual(["options", "headers"]);
     expect(server.requests).toHaveLength(0);
   });
 
@@ -479,14 +479,14 @@ describe("invalid client arguments are InvalidOptionsError, never a bare TypeErr
     const server = await serve(() => ({ chunks: [sseBody(loadFixture("text-answer"))] }));
     const { error } = await collect(streamTgi(server.url, messages, { signal: "stop" as never }));
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).path).toEqual(["signal"]);
+    expect((error as InvalidOptionsError).path).toEqual(["options", "signal"]);
   });
 
   it("an injected fetch that returns no Response", async () => {
     const fakeFetch = (async () => undefined) as unknown as typeof fetch;
     const { error } = await collect(streamTgi("http://tgi.invalid", messages, { fetch: fakeFetch }));
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).path).toEqual(["fetch"]);
+    expect((error as InvalidOptionsError).path).toEqual(["options", "fetch"]);
     await expect(generateTgi("http://tgi.invalid", messages, { fetch: fakeFetch })).rejects.toBeInstanceOf(InvalidOptionsError);
   });
 
@@ -498,8 +498,8 @@ describe("invalid client arguments are InvalidOptionsError, never a bare TypeErr
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(InvalidOptionsError);
-      expect((error as InvalidOptionsError).path).toEqual(["response"]);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).path).toEqual(["response"]);
     }
   });
 

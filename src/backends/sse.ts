@@ -17,7 +17,7 @@
  *   requires. A server that was cut off mid-event therefore loses that event; callers that need a
  *   final event (like `tgiTokenChunks`) detect its absence and report a truncated stream.
  */
-import { InvalidOptionsError } from "../base/errors.js";
+import { InvalidArgumentError } from "../base/errors.js";
 
 /** One dispatched server-sent event. */
 export interface SseEvent {
@@ -192,7 +192,7 @@ export class SseDecoder {
  *
  * `body` may also be a sync iterable of chunks (e.g. an array).
  *
- * Throws `InvalidOptionsError` (path `["body"]`) when `body` is not a byte source, or when a chunk
+ * Throws `InvalidArgumentError` (path `["body"]`) when `body` is not a byte source, or when a chunk
  * is not bytes (a `Uint8Array` or other `ArrayBufferView`, or an `ArrayBuffer`; a string chunk is
  * refused); the underlying stream is then cancelled.
  *
@@ -201,14 +201,14 @@ export class SseDecoder {
  */
 export async function* parseSseStream(body: ByteSource): AsyncGenerator<SseEvent, void, undefined> {
   if (!isReadableStream(body) && !isIterable(body)) {
-    throw new InvalidOptionsError(`expected a ReadableStream or an async iterable of Uint8Array, got ${typeName(body)}`, ["body"]);
+    throw new InvalidArgumentError(`expected a ReadableStream or an async iterable of Uint8Array, got ${typeName(body)}`, ["body"]);
   }
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const sse = new SseDecoder();
   let n = 0;
   for await (const chunk of chunksOf(body)) {
     if (!ArrayBuffer.isView(chunk) && !((chunk as unknown) instanceof ArrayBuffer)) {
-      throw new InvalidOptionsError(`chunk ${n} of the byte source: expected a Uint8Array, got ${typeName(chunk)}`, ["body"]);
+      throw new InvalidArgumentError(`chunk ${n} of the byte source: expected a Uint8Array, got ${typeName(chunk)}`, ["body"]);
     }
     n++;
     const events = sse.push(decoder.decode(chunk, { stream: true }));

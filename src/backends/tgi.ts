@@ -9,7 +9,7 @@
  *
  * Only global `fetch` (or an injected one) is used; no runtime dependency.
  */
-import { InvalidOptionsError, LlamaPromptError } from "../base/errors.js";
+import { InvalidArgumentError, InvalidOptionsError, LlamaPromptError, nameErrorClass } from "../base/errors.js";
 import type { ChatMessage } from "../prompt/messages.js";
 import { toolDefinitionName } from "../base/options.js";
 import { createStreamParser, parseAssistantOutput } from "../parse/index.js";
@@ -138,6 +138,7 @@ export class TgiHttpError extends LlamaPromptError {
     this.url = init.url;
   }
 }
+nameErrorClass(TgiHttpError, "TgiHttpError");
 
 /** Why a TGI stream failed. */
 export type TgiStreamErrorReason =
@@ -174,6 +175,7 @@ export class TgiStreamError extends LlamaPromptError {
     this.tokensReceived = init.tokensReceived;
   }
 }
+nameErrorClass(TgiStreamError, "TgiStreamError");
 
 // ---------------------------------------------------------------------------------------------
 // Request body
@@ -261,15 +263,15 @@ function checkParameter(key: string, v: unknown): void {
   const spec = PARAM_CHECKS[key];
   if (!spec) {
     if (typeof v === "function" || typeof v === "symbol" || typeof v === "bigint") {
-      throw new InvalidOptionsError(`expected a JSON value, got ${typeof v}`, ["parameters", key]);
+      throw new InvalidOptionsError(`expected a JSON value, got ${typeof v}`, ["options", "parameters", key]);
     }
     return;
   }
   if (v === null) {
     if (spec.nullable) return;
-    throw new InvalidOptionsError(`must not be null`, ["parameters", key]);
+    throw new InvalidOptionsError(`must not be null`, ["options", "parameters", key]);
   }
-  const path = ["parameters", key];
+  const path = ["options", "parameters", key];
   switch (spec.check) {
     case "posInt":
       if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new InvalidOptionsError(`expected a positive integer, got ${describe(v)}`, path);
@@ -305,7 +307,7 @@ const CLIENT_KEYS = ["parameters", "fetch", "headers", "signal", "parseOptions"]
 function splitOptions(options: TgiClientOptions | undefined): { render: PromptOptions; client: Pick<TgiClientOptions, (typeof CLIENT_KEYS)[number]> } {
   if (options === undefined || options === null) return { render: {}, client: {} };
   if (typeof options !== "object" || Array.isArray(options)) {
-    throw new InvalidOptionsError(`expected an object, got ${describe(options)}`, []);
+    throw new InvalidOptionsError(`expected an object, got ${describe(options)}`, ["options"]);
   }
   const { parameters, fetch, headers, signal, parseOptions, ...render } = options;
   return { render, client: { parameters, fetch, headers, signal, parseOptions } };
@@ -313,7 +315,7 @@ function splitOptions(options: TgiClientOptions | undefined): { render: PromptOp
 
 function resolveParameters(parameters: unknown): TgiParameters {
   if (parameters !== undefined && (parameters === null || typeof parameters !== "object" || Array.isArray(parameters))) {
-    throw new InvalidOptionsError(`expected an object, got ${describe(parameters)}`, ["parameters"]);
+    throw new InvalidOptionsError(`expected an object, got ${describe(parameters)}`, ["options", "parameters"]);
   }
   const out: TgiParameters = { ...TGI_DEFAULT_PARAMETERS, stop: [...TGI_DEFAULT_PARAMETERS.stop] };
   for (const [k, v] of Object.entries((parameters ?? {}) as Record<string, unknown>)) {
@@ -393,7 +395,7 @@ function validToken(t: unknown): t is TgiToken {
  */
 export async function* tgiStreamResponses(response: Response): AsyncGenerator<TgiStreamResponse, void, undefined> {
   if (!isResponseLike(response)) {
-    throw new InvalidOptionsError(`expected a fetch Response (of /generate_stream), got ${describe(response)}`, ["response"]);
+    throw new InvalidArgumentError(`expected a fetch Response (of /generate_stream), got ${describe(response)}`, ["response"]);
   }
   const url = response.url || "(response)";
   if (!response.ok) throw await httpError(response, url);
@@ -486,10 +488,10 @@ function endpoint(url: string | URL, path: "/generate" | "/generate_stream"): st
   try {
     u = new URL(String(url));
   } catch {
-    throw new InvalidOptionsError(`expected an absolute http(s) URL of a TGI server, got ${describe(String(url))}`, ["url"]);
+    throw new InvalidArgumentError(`expected an absolute http(s) URL of a TGI server, got ${describe(String(url))}`, ["url"]);
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new InvalidOptionsError(`expected an http(s) URL, got ${JSON.stringify(u.protocol)}`, ["url"]);
+    throw new InvalidArgumentError(`expected an http(s) URL, got ${JSON.stringify(u.protocol)}`, ["url"]);
   }
   const base = u.pathname.replace(/\/+$/, "").replace(/\/(generate|generate_stream)$/, "");
   u.pathname = base + path;
@@ -503,14 +505,14 @@ async function post(
   accept: string,
 ): Promise<Response> {
   const f = client.fetch ?? globalThis.fetch;
-  if (typeof f !== "function") throw new InvalidOptionsError(`expected a fetch function (no global fetch available)`, ["fetch"]);
+  if (typeof f !== "function") throw new InvalidOptionsError(`expected a fetch function (no global fetch available)`, ["options", "fetch"]);
   let headers: Headers;
   try {
     headers = new Headers(client.headers);
   } catch (e) {
     throw new InvalidOptionsError(
       `expected a Headers, a record of header names to values, or [name, value] pairs: ${e instanceof Error ? e.message : String(e)}`,
-      ["headers"],
+      ["options", "headers"],
     );
   }
   headers.set("content-type", "application/json");
@@ -519,7 +521,7 @@ async function post(
   if (client.signal !== undefined && client.signal !== null) {
     const s = client.signal as unknown as Record<string, unknown>;
     if (typeof s !== "object" || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
-      throw new InvalidOptionsError(`expected an AbortSignal, got ${describe(client.signal)}`, ["signal"]);
+      throw new InvalidOptionsError(`expected an AbortSignal, got ${describe(client.signal)}`, ["options", "signal"]);
     }
     init.signal = client.signal;
   }
@@ -531,7 +533,7 @@ async function post(
     throw new TgiHttpError({ status: 0, url }, { cause: e });
   }
   if (!isResponseLike(response)) {
-    throw new InvalidOptionsError(`the fetch function returned ${describe(response)}, not a Response`, ["fetch"]);
+    throw new InvalidOptionsError(`the fetch function returned ${describe(response)}, not a Response`, ["options", "fetch"]);
   }
   if (!response.ok) throw await httpError(response, url);
   return response;
@@ -546,7 +548,7 @@ const META_BUILTINS: ReadonlySet<string> = new Set(META_BUILTIN_TOOLS);
  */
 function resolveParseOptions(render: PromptOptions, parseOptions: ParseOptions | undefined): ParseOptions {
   if (parseOptions !== undefined && parseOptions !== null && (typeof parseOptions !== "object" || Array.isArray(parseOptions))) {
-    throw new InvalidOptionsError(`expected an object, got ${describe(parseOptions)}`, ["parseOptions"]);
+    throw new InvalidOptionsError(`expected an object, got ${describe(parseOptions)}`, ["options", "parseOptions"]);
   }
   const out: ParseOptions = {};
   const tools = Array.isArray(render.tools) ? (render.tools as readonly ParseToolSpec[]) : undefined;

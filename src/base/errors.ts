@@ -1,12 +1,22 @@
 /**
- * Every error this library throws (or reports in a stream event) is a `LlamaPromptError` with a
- * stable `code`. Match on `code` (or `instanceof`), never on the message text.
+ * One error model. Every error this library throws (or reports in a stream event) is a
+ * `LlamaPromptError` with
+ * - a stable `code` (match on it, never on the message text),
+ * - a `path` from the root of the public argument it is about: its first element names the argument
+ *   (`["messages", 2, "tool_calls", 0, "function", "arguments"]`, `["options", "tools", 1]`,
+ *   `["chunk"]`), or `[]` when the error is not about an argument (a server reply, a stream),
+ * - a message that starts with that path written the JavaScript way (`messages[2].content: ...`).
+ *
+ * Errors are recognised across copies of the package (an ESM and a CJS copy in one process, two
+ * versions in one bundle) by a `Symbol.for` marker: use {@link isLlamaPromptError}, or `instanceof`,
+ * which checks the marker and the class name when the class comes from another copy.
  */
 
 /** Stable machine-readable error codes. */
 export type ErrorCode =
   | "INVALID_MESSAGE"
   | "INVALID_OPTIONS"
+  | "INVALID_ARGUMENT"
   | "TEMPLATE_ERROR"
   | "SPECIAL_TOKEN_IN_CONTENT"
   | "NOT_SERIALIZABLE"
@@ -15,65 +25,195 @@ export type ErrorCode =
   | "UNKNOWN_TOOL"
   | "INVALID_TOOL_ARGUMENTS"
   | "TEMPLATE_RENDER_FAILED"
-  | "TGI_HTTP_ERROR"
-  | "TGI_STREAM_ERROR"
   | "INVALID_TOOL_DEFINITION"
-  | "TOKENIZER_ERROR";
+  | "TOKENIZER_ERROR"
+  | "BACKEND_HTTP_ERROR"
+  | "BACKEND_STREAM_ERROR"
+  | "BACKEND_TIMEOUT"
+  | "TGI_HTTP_ERROR"
+  | "TGI_STREAM_ERROR";
 
-/** A path into the input, e.g. `["messages", 2, "tool_calls", 0, "function", "arguments"]`. */
+/** A path into the input, from the root of the public argument: `["messages", 2, "content"]`. */
 export type ErrorPath = ReadonlyArray<string | number>;
 
-/** Formats a path the way JavaScript would address it: `messages[2].tool_calls[0].function`. */
+/** The marker every error of this library carries, shared by every copy of the package. */
+const MARKER: unique symbol = Symbol.for("llama-prompt-format.error") as never;
+
+/**
+ * Formats a path the way JavaScript would address it: `messages[2].tool_calls[0].function`.
+ * Never throws, whatever it is given.
+ */
 export function formatPath(path: ErrorPath): string {
   let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out === "" ? part : `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
+  try {
+    if (!Array.isArray(path)) return "";
+    const n = Math.min(path.length, 64);
+    for (let i = 0; i < n; i++) {
+      const part: unknown = path[i];
+      if (typeof part === "number") out += `[${part}]`;
+      else if (typeof part === "string" && /^[A-Za-z_$][\w$]*$/.test(part)) out += out === "" ? part : `.${part}`;
+      else out += `[${JSON.stringify(typeof part === "string" ? clip(part, 60) : describeValue(part))}]`;
+    }
+    if (path.length > n) out += "…";
+  } catch {
+    // a path we cannot read: write what we have
   }
   return out;
 }
 
-/** Base class of every error of this library. */
-export class LlamaPromptError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + "…" : s;
+}
+
+/**
+ * A short description of any value for an error message (`null`, `an array`, `"abc"`, `number 3`,
+ * `an object`, `a function`). Never throws, never reads more than the value's type and, for short
+ * strings and numbers, the value itself.
+ */
+export function describeValue(v: unknown): string {
+  try {
+    if (v === null) return "null";
+    if (v === undefined) return "undefined";
+    if (Array.isArray(v)) return "an array";
+    switch (typeof v) {
+      case "string":
+        return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
+      case "number":
+      case "boolean":
+        return `${typeof v} ${String(v)}`;
+      case "bigint":
+        return `bigint ${v > 10n ** 30n || v < -(10n ** 30n) ? "(large)" : String(v)}n`;
+      case "symbol":
+        return "a symbol";
+      case "function":
+        return "a function";
+      default:
+        if (v instanceof Uint8Array) return "a Uint8Array";
+        return "an object";
+    }
+  } catch {
+    return "a value that cannot be inspected";
   }
 }
 
-/** A message (or the messages array) does not have the shape the renderer accepts. */
+/** Options every error constructor accepts. */
+export interface LlamaPromptErrorOptions {
+  cause?: unknown;
+  /** Path from the root of the public argument (see {@link ErrorPath}). */
+  path?: ErrorPath;
+}
+
+/** Base class of every error of this library. */
+export class LlamaPromptError extends Error {
+  declare readonly [MARKER]: true;
+  readonly code: ErrorCode;
+  /** Where in the caller's input the problem is; `[]` when it is not about an argument. */
+  readonly path: ErrorPath;
+  constructor(code: ErrorCode, message: string, options?: LlamaPromptErrorOptions) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    // Classes name themselves with nameErrorClass (survives minification); others use their own name.
+    if (!Object.prototype.hasOwnProperty.call(new.target.prototype, "name")) this.name = new.target.name;
+    this.code = code;
+    this.path = Object.freeze(safePath(options?.path));
+    Object.defineProperty(this, MARKER, { value: true, enumerable: false });
+  }
+
+  /** `instanceof` also recognises errors of this class made by another copy of the package. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (!isLlamaPromptError(x)) return false;
+    if (this === LlamaPromptError) return true;
+    // Another copy: match by class name along the prototype chain.
+    const name = (this.prototype as { name?: unknown }).name;
+    for (let p = Object.getPrototypeOf(x) as object | null; p; p = Object.getPrototypeOf(p)) {
+      if (Object.prototype.hasOwnProperty.call(p, "name") && (p as { name?: unknown }).name === name) return true;
+    }
+    return false;
+  }
+
+  /** `{ name, code, path, message }`: what `JSON.stringify` writes for the error. */
+  toJSON(): { name: string; code: ErrorCode; path: ErrorPath; message: string } {
+    return { name: this.name, code: this.code, path: this.path, message: this.message };
+  }
+}
+
+function safePath(path: unknown): Array<string | number> {
+  try {
+    if (!Array.isArray(path)) return [];
+    return path.slice(0, 64).map((p: unknown) => (typeof p === "number" || typeof p === "string" ? p : describeValue(p)));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * True when `e` is an error of this library, from this copy of the package or any other (the check
+ * is a `Symbol.for` marker, not the class identity). Optionally also checks its `code`.
+ *
+ * @example
+ * try { renderPrompt(messages) } catch (e) { if (isLlamaPromptError(e, "SPECIAL_TOKEN_IN_CONTENT")) ... }
+ */
+export function isLlamaPromptError(e: unknown, code?: ErrorCode): e is LlamaPromptError {
+  try {
+    if (e === null || typeof e !== "object" || (e as Record<symbol, unknown>)[MARKER] !== true) return false;
+    return code === undefined || (e as { code?: unknown }).code === code;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Gives an error class its `name` on the prototype, so that `error.name` and cross-copy `instanceof`
+ * survive minifiers that rename classes. Every error class of the package calls it once.
+ */
+export function nameErrorClass(cls: { prototype: Error }, name: string): void {
+  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false });
+}
+nameErrorClass(LlamaPromptError, "LlamaPromptError");
+
+/** "messages[2].content: " — the prefix every message with a path starts with. */
+function at(path: ErrorPath): string {
+  const p = formatPath(path);
+  return p === "" ? "" : `${p}: `;
+}
+
+/** A message (or the messages array) does not have a shape the renderer accepts. */
 export class InvalidMessageError extends LlamaPromptError {
   /** Index of the offending message, when the problem is inside one message. */
   readonly index: number | undefined;
-  /** Path from the messages array to the offending field. */
-  readonly path: ErrorPath;
+  /** @param path from the root, starting with `"messages"` */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
-    const index = typeof path[0] === "number" ? path[0] : undefined;
-    const where = path.length > 0 ? `messages${formatPath(path).replace(/^(?!\[)/, ".")}` : "messages";
-    super("INVALID_MESSAGE", `${where}: ${message}`, options);
-    this.index = index;
-    this.path = path;
+    super("INVALID_MESSAGE", `${at(path)}${message}`, { ...options, path });
+    this.index = typeof this.path[1] === "number" ? this.path[1] : undefined;
   }
 }
+nameErrorClass(InvalidMessageError, "InvalidMessageError");
 
-/** A render or parse option is invalid (wrong type, unknown dialect, ...). */
+/** An option is invalid: unknown key, wrong type, a value out of range. */
 export class InvalidOptionsError extends LlamaPromptError {
-  readonly path: ErrorPath;
-  constructor(message: string, path: ErrorPath) {
-    super("INVALID_OPTIONS", `options${path.length ? "." + formatPath(path) : ""}: ${message}`);
-    this.path = path;
+  /** @param path from the root, starting with `"options"` (or the name of the argument it is about) */
+  constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
+    super("INVALID_OPTIONS", `${at(path)}${message}`, { ...options, path });
   }
 }
+nameErrorClass(InvalidOptionsError, "InvalidOptionsError");
+
+/** A positional argument other than messages and options is invalid (a chunk, a text, a URL, a backend). */
+export class InvalidArgumentError extends LlamaPromptError {
+  /** @param path from the root, starting with the argument's name */
+  constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
+    super("INVALID_ARGUMENT", `${at(path)}${message}`, { ...options, path });
+  }
+}
+nameErrorClass(InvalidArgumentError, "InvalidArgumentError");
 
 /** Why the official template refuses a conversation; the same conditions under which it raises. */
 export type TemplateErrorReason =
   | "empty_conversation"
   | "no_first_user_message"
   | "multiple_tool_calls"
-  | "builtin_argument_not_string";
+  | "builtin_argument_not_string"
+  | "unsupported_feature";
 
 /**
  * The conversation is one the official chat template refuses (it calls `raise_exception` or fails).
@@ -83,58 +223,55 @@ export class TemplateError extends LlamaPromptError {
   readonly reason: TemplateErrorReason;
   readonly index: number | undefined;
   readonly templateMessage: string | undefined;
-  constructor(reason: TemplateErrorReason, message: string, index?: number, templateMessage?: string) {
-    super("TEMPLATE_ERROR", index === undefined ? message : `messages[${index}]: ${message}`);
+  constructor(reason: TemplateErrorReason, message: string, index?: number, templateMessage?: string, path?: ErrorPath) {
+    const p: ErrorPath = path ?? (index === undefined ? ["messages"] : ["messages", index]);
+    super("TEMPLATE_ERROR", `${at(p)}${message}`, { path: p });
     this.reason = reason;
     this.index = index;
     this.templateMessage = templateMessage;
   }
 }
+nameErrorClass(TemplateError, "TemplateError");
 
 /**
- * A special token (e.g. `<|eot_id|>`) appears as text in user-controlled input. With
+ * A special token (e.g. `<|eot_id|>`) would appear as text in the prompt. With
  * `specialTokens: "reject"` (the default) this is an error: it would let content forge turns.
  */
 export class SpecialTokenError extends LlamaPromptError {
   readonly index: number | undefined;
   readonly role: string | undefined;
   readonly token: string;
-  readonly path: ErrorPath;
-  constructor(token: string, path: ErrorPath, role?: string) {
-    const index = path[0] === "messages" && typeof path[1] === "number" ? path[1] : undefined;
-    const where = formatPath(path);
+  constructor(token: string, path: ErrorPath, role?: string, detail?: string) {
     super(
       "SPECIAL_TOKEN_IN_CONTENT",
-      `${where}${role ? ` (role ${role})` : ""} contains the special token ${token}; ` +
+      `${formatPath(path)}${role ? ` (role ${role})` : ""} ${detail ?? "contains"} the special token ${token}; ` +
         `pass specialTokens: "strip" to remove such tokens or "allow" to keep them`,
+      { path },
     );
-    this.index = index;
+    this.index = this.path[0] === "messages" && typeof this.path[1] === "number" ? this.path[1] : undefined;
     this.role = role;
     this.token = token;
-    this.path = path;
   }
 }
+nameErrorClass(SpecialTokenError, "SpecialTokenError");
 
 /** A value cannot be written as JSON the way Python's `json.dumps` would (BigInt, function, cycle, NaN...). */
 export class SerializationError extends LlamaPromptError {
-  readonly path: ErrorPath;
   constructor(message: string, path: ErrorPath) {
-    super("NOT_SERIALIZABLE", `${path.length ? formatPath(path) + ": " : ""}${message}`);
-    this.path = path;
+    super("NOT_SERIALIZABLE", `${at(path)}${message}`, { path });
   }
 }
+nameErrorClass(SerializationError, "SerializationError");
 
 /** The parser gave up on a tool call longer than `maxToolCallChars`; its text is kept as content. */
 export class ToolCallTooLargeError extends LlamaPromptError {
   readonly limit: number;
   constructor(limit: number) {
-    super(
-      "TOOL_CALL_TOO_LARGE",
-      `tool call exceeded maxToolCallChars (${limit}); its text is kept as content`,
-    );
+    super("TOOL_CALL_TOO_LARGE", `tool call exceeded maxToolCallChars (${limit}); its text is kept as content`);
     this.limit = limit;
   }
 }
+nameErrorClass(ToolCallTooLargeError, "ToolCallTooLargeError");
 
 /** A tool call had started but the output ended (or turned invalid) before it was complete. */
 export class IncompleteToolCallError extends LlamaPromptError {
@@ -144,20 +281,23 @@ export class IncompleteToolCallError extends LlamaPromptError {
     this.raw = raw;
   }
 }
+nameErrorClass(IncompleteToolCallError, "IncompleteToolCallError");
 
 /** A tool call names a tool that is not among the defined ones. */
 export class UnknownToolError extends LlamaPromptError {
   readonly toolName: string;
   readonly knownTools: readonly string[];
-  constructor(toolName: string, knownTools: readonly string[]) {
+  constructor(toolName: string, knownTools: readonly string[], path: ErrorPath = ["toolCall", "name"]) {
     super(
       "UNKNOWN_TOOL",
-      `unknown tool "${toolName}"; known tools: ${knownTools.length ? knownTools.join(", ") : "(none)"}`,
+      `${at(path)}unknown tool "${clip(String(toolName), 200)}"; known tools: ${knownTools.length ? knownTools.join(", ") : "(none)"}`,
+      { path },
     );
     this.toolName = toolName;
     this.knownTools = knownTools;
   }
 }
+nameErrorClass(UnknownToolError, "UnknownToolError");
 
 /** One problem with a tool call's arguments. */
 export interface ToolArgumentIssue {
@@ -169,35 +309,37 @@ export interface ToolArgumentIssue {
   received: unknown;
 }
 
-/** A tool call's arguments do not match the tool's schema. */
+/** A tool call's arguments do not match the tool's schema. `path` is `["toolCall", "arguments"]`. */
 export class ToolArgumentsError extends LlamaPromptError {
   readonly toolName: string;
   readonly issues: readonly ToolArgumentIssue[];
-  constructor(toolName: string, issues: readonly ToolArgumentIssue[]) {
+  constructor(toolName: string, issues: readonly ToolArgumentIssue[], path: ErrorPath = ["toolCall", "arguments"]) {
     const lines = issues.map((i) => {
-      const at = i.path.length ? formatPath(i.path) : "(arguments)";
+      const where = i.path.length ? formatPath(i.path) : "(arguments)";
       const got = i.received === undefined ? "nothing" : safeJson(i.received);
-      return `${at}: ${i.message} (received ${got})`;
+      return `${where}: ${i.message} (received ${got})`;
     });
-    super("INVALID_TOOL_ARGUMENTS", `invalid arguments for tool "${toolName}": ${lines.join("; ")}`);
+    super("INVALID_TOOL_ARGUMENTS", `invalid arguments for tool "${clip(String(toolName), 200)}": ${lines.join("; ")}`, { path });
     this.toolName = toolName;
     this.issues = issues;
   }
 }
+nameErrorClass(ToolArgumentsError, "ToolArgumentsError");
 
 /** A user-supplied chat template failed to parse or render. */
 export class TemplateRenderError extends LlamaPromptError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("TEMPLATE_RENDER_FAILED", message, options);
+  constructor(message: string, options?: { cause?: unknown; path?: ErrorPath }) {
+    super("TEMPLATE_RENDER_FAILED", message, { path: ["template"], ...options });
   }
 }
+nameErrorClass(TemplateRenderError, "TemplateRenderError");
 
 function safeJson(value: unknown): string {
   try {
-    const s = JSON.stringify(value);
-    if (s === undefined) return String(value);
+    const s = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+    if (s === undefined) return describeValue(value);
     return s.length > 200 ? s.slice(0, 200) + "…" : s;
   } catch {
-    return String(value);
+    return describeValue(value);
   }
 }

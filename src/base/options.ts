@@ -1,8 +1,14 @@
 /**
- * Render options shared by both dialects, and their validation.
+ * One options model. Every option of every entry point is defined once here — its type, its
+ * default and its validation — and an entry point lists the keys it reads. So an option means the
+ * same thing, and is checked by the same rule, wherever it is accepted, and a key an entry point
+ * does not read is an error there (never silently ignored).
+ *
+ * Defaults that matter for agreement between rendering and parsing: `builtinTools` defaults to none
+ * everywhere (the default prompt offers no built-in tool, so the default parser accepts none).
  */
-import { InvalidOptionsError } from "./errors.js";
-import { applySpecialTokenPolicy, type SpecialTokenPolicy } from "../prompt/messages.js";
+import { describeValue, InvalidOptionsError, type ErrorPath } from "./errors.js";
+import { BUILTIN_TOOL_NAMES, TOOL_NAME_RULE, isToolName, type AnyBuiltinToolName } from "./tokens.js";
 
 /**
  * A custom tool definition. Normally OpenAI-style
@@ -14,117 +20,299 @@ export type ToolDefinition =
   | { type: "function"; function: { name: string; description?: string; parameters?: Record<string, unknown>; [k: string]: unknown } }
   | { [key: string]: unknown };
 
-/** Options of `renderPrompt` / `renderSegments`. */
+/** What to do with special-token text in anything written into the prompt. */
+export type SpecialTokenPolicy = "reject" | "strip" | "allow";
+/** Llama 3.x release whose official chat template `hf` renders. */
+export type LlamaVersion = "3.1" | "3.2" | "3.3";
+/** How custom tool calls are written in the `meta` dialect. */
+export type ToolPromptFormat = "json" | "function_tag" | "python_list";
+/** Which tool the model must call: any or none (`auto`), none, at least one, or this one. */
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+/** Options of `renderPrompt` / `renderSegments` (and of everything that renders). */
 export interface RenderOptions {
   /** `"hf"` (default): the official chat template, byte for byte. `"meta"`: Meta's reference ChatFormat. */
   dialect?: "hf" | "meta";
+  /** Llama release whose template is rendered (default `"3.1"`; `"3.3"` renders the same bytes). */
+  llamaVersion?: LlamaVersion;
   /** Custom tools offered to the model (template variable `tools`). */
   tools?: readonly ToolDefinition[] | null;
-  /** Built-in tools to enable (`Environment: ipython` + `Tools:` line). Template variable `builtin_tools`. */
-  builtinTools?: readonly string[] | null;
-  /** `Today Date:` of the system prompt. Default `"26 Jul 2024"`, as in the template. */
-  dateString?: string;
-  /** Put custom tools in the first user message (default true) rather than the system message. */
+  /** Built-in tools offered (`Environment: ipython` + `Tools:` line). Default none. */
+  builtinTools?: readonly AnyBuiltinToolName[] | null;
+  /** `Today Date:` of the system prompt. Default `"26 Jul 2024"` for 3.1/3.3, as in the template. */
+  dateString?: string | Date;
+  /** Put custom tools in the first user message (default true) rather than the system message. `hf` only. */
   toolsInUserMessage?: boolean;
   /** End with an open assistant header for the model to complete (default true). */
   addGenerationPrompt?: boolean;
-  /** Special-token text inside content and tools: `"reject"` (default, throws), `"strip"`, `"allow"`. */
+  /**
+   * Start with `<|begin_of_text|>` (default true, as the template does). `false` for a client whose
+   * server adds BOS itself when it tokenizes a prompt string (TGI, vLLM completions, llama.cpp).
+   */
+  addBos?: boolean;
+  /** Special-token text in anything written into the prompt: `"reject"` (default, throws), `"strip"`, `"allow"`. */
   specialTokens?: SpecialTokenPolicy;
+  /** `meta` dialect only: how custom tool calls are written (default `"json"`). */
+  toolPromptFormat?: ToolPromptFormat;
+  /**
+   * `meta` dialect only: OpenAI-style tools whose JSON Schema uses keywords Meta's tool shape cannot
+   * express (`enum`, `items`, ...) throw by default; `true` drops those keywords instead.
+   */
+  lossyTools?: boolean;
 }
 
-/** Options after validation, defaults applied. */
-export interface ResolvedRenderOptions {
-  dialect: "hf" | "meta";
-  tools: ToolDefinition[] | null;
-  builtinTools: string[] | null;
-  dateString: string | undefined;
-  toolsInUserMessage: boolean;
-  addGenerationPrompt: boolean;
-  specialTokens: SpecialTokenPolicy;
+/** Validates one option value; `path` is where it sits (from the `options` root). */
+type Check = (value: unknown, path: ErrorPath) => unknown;
+
+function oneOf(values: readonly string[]): Check {
+  return (v, path) => {
+    if (typeof v !== "string" || !values.includes(v)) {
+      throw new InvalidOptionsError(`expected ${values.map((x) => JSON.stringify(x)).join(", ")}; got ${describeValue(v)}`, path);
+    }
+    return v;
+  };
 }
 
-const KNOWN_KEYS = new Set([
+const boolean: Check = (v, path) => {
+  if (typeof v !== "boolean") throw new InvalidOptionsError(`expected a boolean, got ${describeValue(v)}`, path);
+  return v;
+};
+
+/** A plain array (not a typed array, not array-like); read once, so getters cannot change it later. */
+function arrayOf(v: unknown, path: ErrorPath, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new InvalidOptionsError(`expected an array of ${what}, got ${describeValue(v)}`, path);
+  const out: unknown[] = [];
+  for (let i = 0; i < v.length; i++) {
+    if (!(i in v)) throw new InvalidOptionsError(`expected an array of ${what}, got a sparse array (no item ${i})`, [...path, i]);
+    out.push(v[i]);
+  }
+  return out;
+}
+
+/** The name a tool definition carries: `function.name`, `name`, or Meta's `tool_name`. */
+export function toolDefinitionName(t: unknown): string | undefined {
+  if (t === null || typeof t !== "object" || Array.isArray(t)) return undefined;
+  const o = t as Record<string, unknown>;
+  const fn = o.function;
+  const name = (fn !== null && typeof fn === "object" ? (fn as Record<string, unknown>).name : undefined) ?? o.name ?? o.tool_name;
+  return typeof name === "string" && name !== "" ? name : undefined;
+}
+
+/** Checks a tool name against the one rule for tool names ({@link TOOL_NAME_RULE}). */
+export function checkToolName(name: unknown, path: ErrorPath, make: (message: string, path: ErrorPath) => Error = (m, p) => new InvalidOptionsError(m, p)): string {
+  if (!isToolName(name)) {
+    throw make(`expected a tool name (${TOOL_NAME_RULE}), got ${describeValue(name)}`, path);
+  }
+  return name;
+}
+
+/** One tool definition: an object that carries a valid name. */
+function checkDefinition(t: unknown, path: ErrorPath): object {
+  if (t === null || typeof t !== "object" || Array.isArray(t)) {
+    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(t)}`, path);
+  }
+  const name = toolDefinitionName(t);
+  if (name === undefined) {
+    throw new InvalidOptionsError(`tool definition has no name (expected function.name, name or tool_name)`, path);
+  }
+  checkToolName(name, [...path, ...namePath(t)]);
+  return t;
+}
+
+function namePath(t: object): string[] {
+  const o = t as Record<string, unknown>;
+  const fn = o.function;
+  if (fn !== null && typeof fn === "object" && typeof (fn as Record<string, unknown>).name === "string") return ["function", "name"];
+  return typeof o.name === "string" ? ["name"] : ["tool_name"];
+}
+
+/** Custom tools offered (rendering): tool definitions. */
+const toolDefinitions: Check = (v, path) =>
+  v === null ? null : arrayOf(v, path, "tool definitions").map((t, i) => checkDefinition(t, [...path, i]));
+
+/**
+ * Custom tools offered (parsing): the same definitions rendering takes, or just their names — the
+ * parser needs nothing but the name.
+ */
+export const toolNamesOrDefinitions: Check = (v, path) =>
+  v === null
+    ? null
+    : arrayOf(v, path, "tool names or definitions").map((t, i) =>
+        typeof t === "string" ? checkToolName(t, [...path, i]) : checkDefinition(t, [...path, i]),
+      );
+
+const builtinTools: Check = (v, path) => {
+  if (v === null) return null;
+  const out: string[] = [];
+  arrayOf(v, path, "built-in tool names").forEach((t, i) => {
+    if (typeof t !== "string" || !(BUILTIN_TOOL_NAMES as readonly string[]).includes(t)) {
+      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOL_NAMES.join(", ")}; got ${describeValue(t)}`, [...path, i]);
+    }
+    if (!out.includes(t)) out.push(t);
+  });
+  return out;
+};
+
+const dateString: Check = (v, path) => {
+  if (typeof v === "string") return v;
+  if (v instanceof Date) {
+    let t = NaN;
+    try {
+      t = v.getTime();
+    } catch {
+      // not a real Date
+    }
+    if (!Number.isNaN(t)) return v;
+    throw new InvalidOptionsError(`expected a string or a valid Date, got an invalid Date`, path);
+  }
+  throw new InvalidOptionsError(`expected a string or a Date, got ${describeValue(v)}`, path);
+};
+
+const createId: Check = (v, path) => {
+  if (typeof v !== "function") throw new InvalidOptionsError(`expected a function returning a string, got ${describeValue(v)}`, path);
+  return v;
+};
+
+const positiveInteger: Check = (v, path) => {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    throw new InvalidOptionsError(`expected a positive integer, got ${describeValue(v)}`, path);
+  }
+  return v;
+};
+
+const toolChoice: Check = (v, path) => {
+  if (v === "auto" || v === "none" || v === "required") return v;
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    const name = (v as { name?: unknown }).name;
+    if (keys.length === 1 && keys[0] === "name") return { name: checkToolName(name, [...path, "name"]) };
+  }
+  throw new InvalidOptionsError(`expected "auto", "none", "required" or { name }, got ${describeValue(v)}`, path);
+};
+
+/**
+ * Every option, defined once: its check. Entry points list which of these keys they read
+ * ({@link RENDER_KEYS}, {@link PARSE_KEYS}, ...); entry points with options of their own (a backend's
+ * generation parameters) pass extra checks to {@link readOptions}.
+ */
+export const OPTION_CHECKS = {
+  dialect: oneOf(["hf", "meta"]),
+  llamaVersion: oneOf(["3.1", "3.2", "3.3"]),
+  tools: toolDefinitions,
+  builtinTools,
+  dateString,
+  toolsInUserMessage: boolean,
+  addGenerationPrompt: boolean,
+  addBos: boolean,
+  specialTokens: oneOf(["reject", "strip", "allow"]),
+  toolPromptFormat: oneOf(["json", "function_tag", "python_list"]),
+  lossyTools: boolean,
+  createId,
+  maxToolCallChars: positiveInteger,
+  toolChoice,
+} satisfies Record<string, Check>;
+
+/** Any option key of the shared model. */
+export type OptionKey = keyof typeof OPTION_CHECKS;
+
+/** Keys `renderPrompt` / `renderSegments` read. */
+export const RENDER_KEYS = [
   "dialect",
+  "llamaVersion",
   "tools",
   "builtinTools",
   "dateString",
   "toolsInUserMessage",
   "addGenerationPrompt",
+  "addBos",
   "specialTokens",
-]);
+  "toolPromptFormat",
+  "lossyTools",
+] as const satisfies readonly OptionKey[];
 
-/** The name a tool definition carries: `function.name`, `name`, or Meta's `tool_name`. */
-export function toolDefinitionName(t: unknown): string | undefined {
-  if (t === null || typeof t !== "object") return undefined;
-  const o = t as Record<string, unknown>;
-  const fn = o.function as Record<string, unknown> | undefined;
-  const name = (fn && typeof fn === "object" ? fn.name : undefined) ?? o.name ?? o.tool_name;
-  return typeof name === "string" && name !== "" ? name : undefined;
-}
+/** Keys the parser reads. */
+export const PARSE_KEYS = ["tools", "builtinTools", "createId", "maxToolCallChars"] as const satisfies readonly OptionKey[];
+
+/** Which entry points read a key, for the message of an unknown-key error. */
+const READ_BY: Partial<Record<string, string>> = {
+  createId: "the parser",
+  maxToolCallChars: "the parser",
+  toolChoice: "generateChat / streamChat and the adapters",
+};
 
 /**
- * Validates render options and applies defaults. `extraKeys` are keys a dialect adds (e.g. Meta's
- * `toolPromptFormat`), accepted here and validated by that dialect.
+ * Reads and validates an options object: only `keys` (and the keys of `extra`) are accepted; every
+ * present value (not `undefined`) is checked by its one rule. Returns the checked values. `null` /
+ * `undefined` options mean no options.
+ *
+ * @param root the name of the argument, the first element of error paths (default `"options"`)
  */
-export function resolveRenderOptions(options: unknown, extraKeys: readonly string[] = []): ResolvedRenderOptions {
-  if (options === undefined || options === null) options = {};
+export function readOptions<K extends OptionKey>(
+  options: unknown,
+  keys: readonly K[],
+  root: ErrorPath = ["options"],
+  extra: Readonly<Record<string, Check>> = {},
+): { [P in K]?: unknown } & Record<string, unknown> {
+  if (options === undefined || options === null) return {};
   if (typeof options !== "object" || Array.isArray(options)) {
-    throw new InvalidOptionsError(`expected an object, got ${Array.isArray(options) ? "an array" : typeof options}`, []);
+    throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, root);
   }
-  const o = options as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!KNOWN_KEYS.has(k) && !extraKeys.includes(k) && o[k] !== undefined) {
-      throw new InvalidOptionsError(`unknown option (known: ${[...KNOWN_KEYS, ...extraKeys].join(", ")})`, [k]);
+  const out: Record<string, unknown> = {};
+  let entries: Array<[string, unknown]>;
+  try {
+    entries = Object.keys(options).map((k) => [k, (options as Record<string, unknown>)[k]]);
+  } catch (cause) {
+    throw new InvalidOptionsError(`the options object could not be read`, root, { cause });
+  }
+  const known: readonly string[] = keys;
+  for (const [k, v] of entries) {
+    if (v === undefined) continue;
+    const path = [...root, k];
+    const check = extra[k] ?? (known.includes(k) ? OPTION_CHECKS[k as OptionKey] : undefined);
+    if (check === undefined) {
+      const other = (OPTION_CHECKS as Record<string, unknown>)[k] !== undefined;
+      const who = READ_BY[k] ?? (other ? "rendering" : undefined);
+      throw new InvalidOptionsError(
+        (other ? `not read here (it is an option of ${who})` : `unknown option`) +
+          `; options read here: ${[...known, ...Object.keys(extra)].join(", ")}`,
+        path,
+      );
+    }
+    out[k] = check(v, path);
+  }
+  return out as { [P in K]?: unknown } & Record<string, unknown>;
+}
+
+/** Options of the parser as `parseOptionsFor` derives them. */
+export interface DerivedParseOptions {
+  tools?: readonly ToolDefinition[];
+  builtinTools: AnyBuiltinToolName[];
+}
+
+/** Meta's built-in tools: a custom tool of that name is listed as a built-in by the meta prompt. */
+const META_BUILTINS: readonly string[] = ["brave_search", "wolfram_alpha", "photogen", "code_interpreter"];
+
+/**
+ * The parser options that match a prompt rendered with `renderOptions`: exactly the custom tools
+ * and the built-ins that prompt offered (no built-in unless rendered; with `dialect: "meta"`, a tool
+ * named like a Meta built-in counts as that built-in, as the meta prompt lists it so).
+ *
+ * @example
+ * const options = { tools, builtinTools: ["brave_search"] };
+ * const prompt = renderPrompt(messages, options);
+ * const reply = parseAssistantOutput(completion, parseOptionsFor(options));
+ */
+export function parseOptionsFor(renderOptions?: RenderOptions | null): DerivedParseOptions {
+  const o = readOptions(renderOptions, RENDER_KEYS);
+  const tools = (o.tools as ToolDefinition[] | null | undefined) ?? undefined;
+  const builtins = [...((o.builtinTools as AnyBuiltinToolName[] | null | undefined) ?? [])];
+  if (o.dialect === "meta" && tools) {
+    for (const t of tools) {
+      const name = toolDefinitionName(t);
+      if (name !== undefined && META_BUILTINS.includes(name) && !builtins.includes(name as AnyBuiltinToolName)) {
+        builtins.push(name as AnyBuiltinToolName);
+      }
     }
   }
-  const dialect = o.dialect ?? "hf";
-  if (dialect !== "hf" && dialect !== "meta") throw new InvalidOptionsError(`expected "hf" or "meta", got ${JSON.stringify(dialect)}`, ["dialect"]);
-  const specialTokens = o.specialTokens ?? "reject";
-  if (specialTokens !== "reject" && specialTokens !== "strip" && specialTokens !== "allow") {
-    throw new InvalidOptionsError(`expected "reject", "strip" or "allow", got ${JSON.stringify(specialTokens)}`, ["specialTokens"]);
-  }
-  for (const k of ["toolsInUserMessage", "addGenerationPrompt"] as const) {
-    if (o[k] !== undefined && typeof o[k] !== "boolean") throw new InvalidOptionsError(`expected a boolean, got ${typeof o[k]}`, [k]);
-  }
-  if (o.dateString !== undefined && typeof o.dateString !== "string") {
-    throw new InvalidOptionsError(`expected a string, got ${typeof o.dateString}`, ["dateString"]);
-  }
-
-  let tools: ToolDefinition[] | null = null;
-  if (o.tools !== undefined && o.tools !== null) {
-    if (!Array.isArray(o.tools)) throw new InvalidOptionsError(`expected an array of tool definitions`, ["tools"]);
-    tools = o.tools.map((t: unknown, i: number) => {
-      if (t === null || typeof t !== "object" || Array.isArray(t)) {
-        throw new InvalidOptionsError(`expected a tool definition object`, ["tools", i]);
-      }
-      if (toolDefinitionName(t) === undefined) {
-        throw new InvalidOptionsError(`tool definition has no name (expected function.name, name or tool_name)`, ["tools", i]);
-      }
-      return applySpecialTokenPolicy(t as ToolDefinition, specialTokens, ["options", "tools", i]);
-    });
-  }
-
-  let builtinTools: string[] | null = null;
-  if (o.builtinTools !== undefined && o.builtinTools !== null) {
-    if (!Array.isArray(o.builtinTools)) throw new InvalidOptionsError(`expected an array of tool names`, ["builtinTools"]);
-    builtinTools = o.builtinTools.map((t: unknown, i: number) => {
-      if (typeof t !== "string" || !/^\w+$/.test(t)) {
-        throw new InvalidOptionsError(`expected a tool name such as "brave_search", got ${JSON.stringify(t)}`, ["builtinTools", i]);
-      }
-      return t;
-    });
-  }
-
-  const dateString =
-    o.dateString === undefined ? undefined : applySpecialTokenPolicy(o.dateString as string, specialTokens, ["options", "dateString"]);
-
-  return {
-    dialect,
-    tools,
-    builtinTools,
-    dateString,
-    toolsInUserMessage: (o.toolsInUserMessage as boolean | undefined) ?? true,
-    addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
-    specialTokens,
-  };
+  return tools ? { tools, builtinTools: builtins } : { builtinTools: builtins };
 }

@@ -57,12 +57,34 @@ export function isSpecialTokenId(id: number): boolean {
   return id >= FIRST_SPECIAL_ID && id <= LAST_SPECIAL_ID;
 }
 
+/** The source of a regex matching any Llama 3.1 special token written as text (reserved: 0..247 only). */
+const SPECIAL_TOKEN_SOURCE =
+  "<\\|(?:begin_of_text|end_of_text|finetune_right_pad_id|start_header_id|end_header_id|eom_id|eot_id|python_tag|reserved_special_token_(?:24[0-7]|2[0-3]\\d|1\\d\\d|[1-9]?\\d))\\|>";
+
 /**
- * Matches any Llama 3.1 special token written as text. Global: use with `matchAll` / `replace`.
- * Reserved tokens are matched only for the numbers that exist (0..247).
+ * A new regex matching any Llama 3.1 special token written as text, with the given flags (default
+ * `"g"`). A new object on every call, so no caller's `lastIndex` can affect another.
  */
-export const SPECIAL_TOKEN_PATTERN =
-  /<\|(?:begin_of_text|end_of_text|finetune_right_pad_id|start_header_id|end_header_id|eom_id|eot_id|python_tag|reserved_special_token_(?:24[0-7]|2[0-3]\d|1\d\d|[1-9]?\d))\|>/g;
+export function specialTokenRegExp(flags = "g"): RegExp {
+  return new RegExp(SPECIAL_TOKEN_SOURCE, flags);
+}
+
+const FIND = new RegExp(SPECIAL_TOKEN_SOURCE); // not global: exec ignores lastIndex
+
+/**
+ * The first special token written as text in `text` (`{ token, index }`), or undefined. Text
+ * without `"<|"` is answered without a regex.
+ */
+export function findSpecialToken(text: string): { token: string; index: number } | undefined {
+  if (typeof text !== "string" || !text.includes("<|")) return undefined;
+  const m = FIND.exec(text);
+  return m ? { token: m[0], index: m.index } : undefined;
+}
+
+/** True when `text` contains a Llama 3.1 special token written as text. */
+export function containsSpecialToken(text: string): boolean {
+  return findSpecialToken(text) !== undefined;
+}
 
 /** Chat roles Llama 3.1 was trained on. OpenAI-style `tool` is rendered as `ipython`. */
 export const ROLES = ["system", "user", "assistant", "ipython"] as const;
@@ -73,6 +95,27 @@ export type Role = (typeof ROLES)[number];
 export const BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "code_interpreter"] as const;
 /** One of {@link BUILTIN_TOOLS}. */
 export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number];
+
+/**
+ * Every built-in tool name an option accepts: Llama 3.1's three, and `photogen`, which Meta's
+ * reference system prompt also knows.
+ */
+export const BUILTIN_TOOL_NAMES = ["brave_search", "wolfram_alpha", "code_interpreter", "photogen"] as const;
+/** One of {@link BUILTIN_TOOL_NAMES}. */
+export type AnyBuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
+
+/** The one rule for tool names, in words (see {@link isToolName}). */
+export const TOOL_NAME_RULE = "1 to 128 characters: letters, digits, _ - . : /";
+
+/**
+ * The one rule for tool names, used for tool definitions, tool calls, parse options and
+ * `defineTools`: 1 to 128 of `A-Z a-z 0-9 _ - . : /` — OpenAI's characters plus the separators MCP
+ * servers use. Such a name needs no escaping wherever a prompt writes it (`{"name": "..."}`,
+ * `<function=...>`, `[name(...)]`), so no name can break out of the text around it.
+ */
+export function isToolName(name: unknown): name is string {
+  return typeof name === "string" && /^[A-Za-z0-9_.:/-]{1,128}$/.test(name);
+}
 
 /** The `Today Date:` the official template uses when no date is given. */
 export const DEFAULT_DATE_STRING = "26 Jul 2024";

@@ -12,6 +12,7 @@ import { createReadStream, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { InvalidOptionsError } from "../base/errors.js";
 import { encodeSegments } from "../prompt/encode.js";
 import { createStreamParser, parseAssistantOutput } from "../parse/index.js";
 import type { ParseOptions, StreamEvent } from "../parse/types.js";
@@ -87,10 +88,9 @@ Reads a raw Llama 3.1 completion (special tokens written as text, e.g.
 Options:
   --stream                Print stream events as JSON lines while reading the input
                           (text-delta, tool-call-start/-delta/-end, error, end)
-  --tools <a,b,...>       Custom tools offered: JSON naming none of them stays text
-                          (names of letters, digits and _)
-  --builtin-tools <a,...> Built-in tools enabled (default: brave_search, wolfram_alpha,
-                          code_interpreter); '' for none
+  --tools <a,b,...>       Custom tools offered: a call naming none of them stays text
+  --builtin-tools <a,...> Built-in tools offered (brave_search, wolfram_alpha,
+                          code_interpreter, photogen); default none, as for render
   -h, --help              Show this help
 
 A leading UTF-8 byte-order mark (U+FEFF) of the input is removed: it is an artifact
@@ -191,17 +191,13 @@ function write(io: CliIo, s: string): Promise<void> {
   });
 }
 
-/** A comma-separated list of names for `flag`; each must match `pattern` (else a usage error). */
-function list(v: string | undefined, flag: string, pattern: RegExp, what: string): string[] | undefined {
+/** A comma-separated list of names (validated by the parser's options, like every other use). */
+function list(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
-  const names = v
+  return v
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
-  for (const n of names) {
-    if (!pattern.test(n)) throw usage(`parse: ${flag} takes comma-separated ${what}, got ${JSON.stringify(n)}`);
-  }
-  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,10 +302,16 @@ async function parse(args: string[], io: CliIo): Promise<void> {
   if (values.help) return write(io, PARSE_HELP);
   const path = inputPath(positionals, "parse");
   const options: ParseOptions = {};
-  const tools = list(values.tools, "--tools", /^[\w-]+$/, "tool names (letters, digits, _ and -)");
+  const tools = list(values.tools);
   if (tools) options.tools = tools;
-  const builtins = list(values["builtin-tools"], "--builtin-tools", /^[A-Za-z_]\w*$/, "built-in tool names (identifiers such as brave_search)");
-  if (builtins) options.builtinTools = builtins;
+  const builtins = list(values["builtin-tools"]);
+  if (builtins) options.builtinTools = builtins as ParseOptions["builtinTools"];
+  try {
+    createStreamParser(options); // the one validation of these options; a bad flag value is a usage error
+  } catch (e) {
+    const flag = e instanceof InvalidOptionsError && e.path[1] === "builtinTools" ? "--builtin-tools" : "--tools";
+    throw usage(`parse: ${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 
   if (values.stream) {
     const parser = createStreamParser(options);

@@ -1,12 +1,11 @@
 /**
- * Validation of parser options. Invalid options are the only thing the parser throws for
- * ({@link InvalidOptionsError}, at construction). Unknown keys are ignored, so the same options
- * object can be shared with `renderPrompt` (`tools`, `builtinTools`).
+ * Parser options after validation. The options are defined once in `base/options.ts` (the same
+ * `tools` and `builtinTools` rendering takes, with the same defaults: no built-in tool unless
+ * given); invalid options are the only thing the parser throws for ({@link InvalidOptionsError}, at
+ * construction). To parse what a rendered prompt offered, pass `parseOptionsFor(renderOptions)`.
  */
-import { InvalidOptionsError } from "../base/errors.js";
-import { BUILTIN_TOOLS } from "../base/tokens.js";
+import { PARSE_KEYS, readOptions, toolDefinitionName, toolNamesOrDefinitions } from "../base/options.js";
 import type { ParseOptions } from "./types.js";
-import { toolDefinitionName } from "../base/options.js";
 
 export const DEFAULT_MAX_TOOL_CALL_CHARS = 1_000_000;
 
@@ -19,58 +18,16 @@ export interface ResolvedParseOptions {
   maxToolCallChars: number;
 }
 
-/** A tool given as its name or as a definition (see `toolDefinitionName`). */
-function toolName(t: unknown): string | undefined {
-  if (typeof t === "string") return t !== "" ? t : undefined;
-  return Array.isArray(t) ? undefined : toolDefinitionName(t);
-}
-
-export function resolveParseOptions(options: unknown): ResolvedParseOptions {
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new InvalidOptionsError(`expected an object, got ${Array.isArray(options) ? "an array" : typeof options}`, []);
-  }
-  const o = options as ParseOptions & Record<string, unknown>;
-
-  let tools: Set<string> | undefined;
-  if (o.tools !== undefined && o.tools !== null) {
-    if (!Array.isArray(o.tools)) throw new InvalidOptionsError("expected an array of tool names or definitions", ["tools"]);
-    tools = new Set();
-    o.tools.forEach((t: unknown, i: number) => {
-      const name = toolName(t);
-      if (name === undefined) {
-        throw new InvalidOptionsError("expected a tool name or a definition with function.name, name or tool_name", ["tools", i]);
-      }
-      tools!.add(name);
-    });
-  }
-
-  let builtins: Set<string> = new Set(BUILTIN_TOOLS);
-  if (o.builtinTools !== undefined && o.builtinTools !== null) {
-    if (!Array.isArray(o.builtinTools)) throw new InvalidOptionsError("expected an array of built-in tool names", ["builtinTools"]);
-    builtins = new Set();
-    o.builtinTools.forEach((t: unknown, i: number) => {
-      if (typeof t !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
-        throw new InvalidOptionsError("expected a built-in tool name (an identifier such as brave_search)", ["builtinTools", i]);
-      }
-      builtins.add(t);
-    });
-  }
-
-  if (o.createId !== undefined && typeof o.createId !== "function") {
-    throw new InvalidOptionsError("expected a function returning a string", ["createId"]);
-  }
-
-  let maxToolCallChars = DEFAULT_MAX_TOOL_CALL_CHARS;
-  if (o.maxToolCallChars !== undefined) {
-    const m = o.maxToolCallChars;
-    if (typeof m !== "number" || !Number.isInteger(m) || m < 1) {
-      throw new InvalidOptionsError("expected a positive integer", ["maxToolCallChars"]);
-    }
-    maxToolCallChars = m;
-  }
-
-  return { tools, builtins, createId: o.createId, maxToolCallChars };
+export function resolveParseOptions(options: ParseOptions | undefined | null | unknown): ResolvedParseOptions {
+  const o = readOptions(options, PARSE_KEYS, ["options"], { tools: toolNamesOrDefinitions });
+  const given = o.tools as Array<string | object> | null | undefined;
+  const tools = given ? new Set(given.map((t) => (typeof t === "string" ? t : toolDefinitionName(t)!))) : undefined;
+  return {
+    tools,
+    builtins: new Set((o.builtinTools as string[] | null | undefined) ?? []),
+    createId: o.createId as (() => string) | undefined,
+    maxToolCallChars: (o.maxToolCallChars as number | undefined) ?? DEFAULT_MAX_TOOL_CALL_CHARS,
+  };
 }
 
 /** True when a JSON / function-tag / python-list call may name `name` under these options. */

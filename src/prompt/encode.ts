@@ -4,7 +4,7 @@
  * looked at for special-token text, content such as `"<|eot_id|>"` (kept with
  * `specialTokens: "allow"`) is encoded as ordinary characters and can never forge a control token.
  */
-import { InvalidOptionsError, LlamaPromptError } from "../base/errors.js";
+import { InvalidArgumentError, LlamaPromptError, nameErrorClass } from "../base/errors.js";
 import type { Segment } from "./segments.js";
 import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
 
@@ -42,11 +42,15 @@ export class TokenizerError extends LlamaPromptError {
   /** Index of the offending segment; -1 when `segments` itself is not an array. */
   readonly segmentIndex: number;
   constructor(reason: TokenizerErrorReason, segmentIndex: number, message: string, options?: { cause?: unknown }) {
-    super("TOKENIZER_ERROR", `${segmentIndex < 0 ? "segments" : `segments[${segmentIndex}]`}: ${message}`, options);
+    super("TOKENIZER_ERROR", `${segmentIndex < 0 ? "segments" : `segments[${segmentIndex}]`}: ${message}`, {
+      ...options,
+      path: segmentIndex < 0 ? ["segments"] : ["segments", segmentIndex],
+    });
     this.reason = reason;
     this.segmentIndex = segmentIndex;
   }
 }
+nameErrorClass(TokenizerError, "TokenizerError");
 
 /**
  * Token ids of a rendered prompt: each special segment is its Llama 3.1 id (from this library's
@@ -66,7 +70,7 @@ export function encodeSegments(segments: readonly Segment[], encodeText: EncodeT
     throw new TokenizerError("invalid_segment", -1, `expected an array of segments, got ${describe(segments)}`);
   }
   if (typeof encodeText !== "function") {
-    throw new InvalidOptionsError(`expected a function (text: string) => token ids, got ${describe(encodeText)}`, ["encodeText"]);
+    throw new InvalidArgumentError(`expected a function (text: string) => token ids, got ${describe(encodeText)}`, ["encodeText"]);
   }
   const out: number[] = [];
   let count: number;

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "../base/errors.js";
 import { MAX_JSON_DEPTH } from "../base/python.js";
-import { SPECIAL_TOKEN_PATTERN } from "../base/tokens.js";
+import { findSpecialToken, specialTokenRegExp } from "../base/tokens.js";
 
 // ---------------------------------------------------------------------------------------------
 // Input schema (one source of truth: the exported types are inferred from it)
@@ -196,16 +196,16 @@ export function isTextParts(v: unknown): v is TextPart[] {
  */
 export function normalizeMessages(messages: unknown): NormalizedMessage[] {
   if (!Array.isArray(messages)) {
-    throw new InvalidMessageError(`expected an array of messages, got ${describeValue(messages)}`, []);
+    throw new InvalidMessageError(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
   return messages.map((raw, index): NormalizedMessage => {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new InvalidMessageError(`expected a message object, got ${describeValue(raw)}`, [index]);
+      throw new InvalidMessageError(`expected a message object, got ${describeValue(raw)}`, ["messages", index]);
     }
     const result = MessageSchema.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new InvalidMessageError(describeIssue(issue, raw), [index, ...(issue.path as (string | number)[])], {
+      throw new InvalidMessageError(describeIssue(issue, raw), ["messages", index, ...(issue.path as (string | number)[])], {
         cause: result.error,
       });
     }
@@ -217,12 +217,12 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
       case "tool":
       case "ipython":
         if (!("content" in raw) || m.content === undefined) {
-          throw new InvalidMessageError(`is required (tool output: a string or any JSON value)`, [index, "content"]);
+          throw new InvalidMessageError(`is required (tool output: a string or any JSON value)`, ["messages", index, "content"]);
         }
         return { kind: "tool_result", index, role: "ipython", content: m.content };
       case "assistant": {
         if (m.tool_calls && m.toolCalls) {
-          throw new InvalidMessageError(`give either tool_calls (OpenAI shape) or toolCalls, not both`, [index]);
+          throw new InvalidMessageError(`give either tool_calls (OpenAI shape) or toolCalls, not both`, ["messages", index]);
         }
         const openai = m.tool_calls ?? undefined;
         // A parsed reply without calls has `toolCalls: []`: that is a plain turn. (OpenAI-shaped
@@ -230,7 +230,7 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
         const flat = m.toolCalls && m.toolCalls.length > 0 ? m.toolCalls : undefined;
         if (openai === undefined && flat === undefined) {
           if (m.content === null || m.content === undefined) {
-            throw new InvalidMessageError(`is required when the assistant message has no tool calls`, [index, "content"]);
+            throw new InvalidMessageError(`is required when the assistant message has no tool calls`, ["messages", index, "content"]);
           }
           return { kind: "text", index, role: "assistant", content: m.content, ...(m.stopReason ? { stopReason: m.stopReason } : {}) };
         }
@@ -239,9 +239,9 @@ export function normalizeMessages(messages: unknown): NormalizedMessage[] {
           ? openai.map((c, j) => ({
               id: c.id,
               name: c.function.name,
-              arguments: decodeArguments(c.function.arguments, [index, key, j, "function", "arguments"]),
+              arguments: decodeArguments(c.function.arguments, ["messages", index, key, j, "function", "arguments"]),
             }))
-          : flat!.map((c, j) => ({ id: c.id, name: c.name, arguments: decodeArguments(c.arguments, [index, key, j, "arguments"]) }));
+          : flat!.map((c, j) => ({ id: c.id, name: c.name, arguments: decodeArguments(c.arguments, ["messages", index, key, j, "arguments"]) }));
         return { kind: "tool_call", index, role: "assistant", content: m.content ?? "", calls, stopReason: m.stopReason };
       }
     }
@@ -269,10 +269,9 @@ export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy,
   const at: Array<string | number> = [...path];
   const visitString = (v: string): string => {
     if (!v.includes("<|")) return v;
-    SPECIAL_TOKEN_PATTERN.lastIndex = 0;
-    const m = SPECIAL_TOKEN_PATTERN.exec(v);
+    const m = findSpecialToken(v);
     if (!m) return v;
-    if (policy === "reject") throw new SpecialTokenError(m[0], [...at], role);
+    if (policy === "reject") throw new SpecialTokenError(m.token, [...at], role);
     return stripSpecialTokens(v);
   };
   const visit = (v: unknown): unknown => {
@@ -324,7 +323,7 @@ function mayHoldTokenText(value: object): boolean {
   }
 }
 
-const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_PATTERN.source})$`);
+const TOKEN_AT_END = new RegExp(`(?:${specialTokenRegExp().source})$`);
 
 /**
  * Removes every special token, including those that removing another one forms

@@ -5,7 +5,8 @@
 import { Template } from "@huggingface/jinja";
 import { InvalidOptionsError, TemplateRenderError } from "../base/errors.js";
 import { checkMessagesForSpecialTokens, contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
-import { resolveRenderOptions, type RenderOptions } from "../base/options.js";
+import type { RenderOptions } from "../base/options.js";
+import { resolveRenderOptions } from "../prompt/options.js";
 
 /** Options of {@link renderWithTemplate}. */
 export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect"> {

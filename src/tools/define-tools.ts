@@ -6,8 +6,10 @@
  */
 import { z } from "zod";
 import {
+  InvalidArgumentError,
   InvalidOptionsError,
   LlamaPromptError,
+  nameErrorClass,
   ToolArgumentsError,
   UnknownToolError,
   type ErrorPath,
@@ -119,13 +121,16 @@ export interface DefinedTools<T extends ToolSpecs, B extends BuiltinToolName = n
 /** A tool definition is invalid: bad name, non-object schema, schema not representable as JSON Schema. */
 export class ToolDefinitionError extends LlamaPromptError {
   readonly toolName: string;
-  readonly path: ErrorPath;
+  /** @param path inside the tool's spec (`["parameters"]`); the error's `path` starts at the `tools` argument */
   constructor(toolName: string, path: ErrorPath, message: string, options?: { cause?: unknown }) {
-    super("INVALID_TOOL_DEFINITION", `tool "${toolName}"${path.length ? ` (${path.join(".")})` : ""}: ${message}`, options);
+    super("INVALID_TOOL_DEFINITION", `tool "${toolName}"${path.length ? ` (${path.join(".")})` : ""}: ${message}`, {
+      ...options,
+      path: ["tools", toolName, ...path],
+    });
     this.toolName = toolName;
-    this.path = path;
   }
 }
+nameErrorClass(ToolDefinitionError, "ToolDefinitionError");
 
 // ---------------------------------------------------------------------------------------------
 // defineTools
@@ -162,7 +167,7 @@ export function defineTools<const T extends ToolSpecs, const B extends BuiltinTo
   options?: DefineToolsOptions<B>,
 ): DefinedTools<T, B> {
   if (tools === null || typeof tools !== "object" || Array.isArray(tools)) {
-    throw new InvalidOptionsError(`expected an object mapping tool names to { description, parameters }`, ["tools"]);
+    throw new InvalidArgumentError(`expected an object mapping tool names to { description, parameters }`, ["tools"]);
   }
   const builtinTools = resolveBuiltins(options);
 
@@ -232,14 +237,14 @@ export function defineTools<const T extends ToolSpecs, const B extends BuiltinTo
 
 function resolveBuiltins(options: DefineToolsOptions | undefined): BuiltinToolName[] {
   if (options === undefined || options === null) return [];
-  if (typeof options !== "object") throw new InvalidOptionsError(`expected an object`, []);
+  if (typeof options !== "object") throw new InvalidOptionsError(`expected an options object`, ["options"]);
   const list = options.builtinTools;
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new InvalidOptionsError(`expected an array of built-in tool names`, ["builtinTools"]);
+  if (!Array.isArray(list)) throw new InvalidOptionsError(`expected an array of built-in tool names`, ["options", "builtinTools"]);
   const out: BuiltinToolName[] = [];
   list.forEach((b: unknown, i) => {
     if (!(BUILTIN_TOOLS as readonly unknown[]).includes(b)) {
-      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOLS.join(", ")}, got ${JSON.stringify(b)}`, ["builtinTools", i]);
+      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOLS.join(", ")}, got ${JSON.stringify(b)}`, ["options", "builtinTools", i]);
     }
     if (!out.includes(b as BuiltinToolName)) out.push(b as BuiltinToolName);
   });

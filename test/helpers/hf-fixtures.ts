@@ -26,7 +26,7 @@ export const officialTemplate = readFileSync(join(dir, "llama-3.1-instruct.chat_
 export function hfOptions(c: HfCase): PromptOptions {
   return {
     tools: c.tools,
-    builtinTools: c.builtin_tools,
+    builtinTools: c.builtin_tools as PromptOptions["builtinTools"],
     dateString: c.date_string,
     toolsInUserMessage: c.tools_in_user_message,
     addGenerationPrompt: c.add_generation_prompt,

@@ -6,7 +6,7 @@
  */
 import { TemplateError } from "../../base/errors.js";
 import { contentText, type NormalizedMessage } from "../messages.js";
-import type { ResolvedRenderOptions } from "../../base/options.js";
+import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr, pyStrip } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
@@ -42,7 +42,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
   }
   out.text("Cutting Knowledge Date: December 2023\n");
-  out.text("Today Date: " + (opts.dateString ?? DEFAULT_DATE_STRING) + "\n\n");
+  out.text("Today Date: " + hfDate(opts.dateString) + "\n\n");
   if (tools !== null && !opts.toolsInUserMessage) {
     out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
     out.text(JSON_CALL_INSTRUCTIONS);
@@ -134,4 +134,13 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
   }
   return out.build();
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The template's date: a string as given, a Date as `strftime("%d %b %Y")` (local time), else the default. */
+function hfDate(date: string | Date | undefined): string {
+  if (date === undefined) return DEFAULT_DATE_STRING;
+  if (typeof date === "string") return date;
+  return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
 }

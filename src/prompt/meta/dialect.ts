@@ -14,7 +14,8 @@
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
 import { contentText, isTextParts, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { toMetaTool, type MetaToolDefinition } from "./tools.js";
-import { toolDefinitionName, type ResolvedRenderOptions } from "../../base/options.js";
+import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
+import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import {
@@ -26,45 +27,18 @@ import {
   systemDefaultPrompt,
 } from "./system-prompts.js";
 
-/** How custom tool calls are written (and which instructions the generated prompt carries). */
-export type ToolPromptFormat = "json" | "function_tag" | "python_list";
+export type { ToolPromptFormat };
 
-/** Options only the `meta` dialect reads. */
-export interface MetaRenderOptions {
-  /**
-   * Custom tool call encoding (Meta's `ToolPromptFormat`), default `"json"`:
-   * `"json"` → `{"type": "function", "name": ..., "parameters": {...}}`;
-   * `"function_tag"` → `<function=name>{...}</function>`; `"python_list"` → `[name(k="v")]` (Llama 3.2).
-   */
-  toolPromptFormat?: ToolPromptFormat;
-  /**
-   * OpenAI-style tools whose JSON Schema uses keywords Meta's tool shape cannot express (`enum`,
-   * `items`, `format`, ...) throw a `MetaToolError` by default; `true` drops those keywords instead.
-   */
-  lossyTools?: boolean;
-}
-
-/** Option keys the `meta` dialect adds to the shared ones. */
-export const META_OPTION_KEYS: readonly string[] = ["toolPromptFormat", "lossyTools"];
-
-const TOOL_PROMPT_FORMATS: readonly string[] = ["json", "function_tag", "python_list"];
 const BUILTIN = new Set<string>(META_BUILTIN_TOOLS);
 
 /** Renders normalised messages the way Meta's reference ChatFormat encodes them. */
-export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOptions, raw: MetaRenderOptions): Segment[] {
-  const r = (raw ?? {}) as MetaRenderOptions & { toolsInUserMessage?: unknown };
-  const format = r.toolPromptFormat ?? "json";
-  if (!TOOL_PROMPT_FORMATS.includes(format)) {
-    throw new InvalidOptionsError(`expected "json", "function_tag" or "python_list", got ${JSON.stringify(format)}`, ["toolPromptFormat"]);
-  }
-  if (r.lossyTools !== undefined && typeof r.lossyTools !== "boolean") {
-    throw new InvalidOptionsError(`expected a boolean, got ${typeof r.lossyTools}`, ["lossyTools"]);
-  }
-  if (r.toolsInUserMessage !== undefined) {
+export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
+  const format = opts.toolPromptFormat;
+  if (opts.toolsInUserMessageGiven) {
     throw new InvalidOptionsError(
       `not used by the meta dialect: tool instructions go where the reference puts them ` +
         `(a user message for "json"/"function_tag", the system message for "python_list")`,
-      ["toolsInUserMessage"],
+      ["options", "toolsInUserMessage"],
     );
   }
 
@@ -72,7 +46,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   out.special("<|begin_of_text|>");
   let rest = messages;
   if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
-    const pre = systemPreamble(messages, opts, format, r.lossyTools ?? false);
+    const pre = systemPreamble(messages, opts, format, opts.lossyTools);
     rest = pre.rest;
     header(out, "system").text(pre.system).special("<|eot_id|>");
     if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser).special("<|eot_id|>");
@@ -96,7 +70,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
         header(out, "assistant");
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
         out.text(contentText(m.content, ""));
-        m.calls.forEach((call, j) => out.text(encodeToolCall(call, format, [m.index, "tool_calls", j])));
+        m.calls.forEach((call, j) => out.text(encodeToolCall(call, format, ["messages", m.index, "tool_calls", j])));
         out.special(endsWithEom(m) ? "<|eom_id|>" : "<|eot_id|>");
         break;
       }
@@ -135,7 +109,7 @@ export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptForma
       return code;
     }
   }
-  const argPath = ["messages", ...path, "arguments"];
+  const argPath = [...path, "arguments"];
   switch (format) {
     case "json":
       return pyJsonDumps({ type: "function", name: call.name, parameters: args }, { ensureAscii: true }, argPath);
@@ -191,7 +165,7 @@ function systemPreamble(
   (opts.tools ?? []).forEach((t) => {
     const name = toolDefinitionName(t);
     if (name !== undefined && BUILTIN.has(name)) builtin.push(name);
-    else custom.push(toMetaTool(t, { lossy })); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
+    else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
   });
 
   let instruction: string | undefined;

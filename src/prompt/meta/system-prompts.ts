@@ -86,9 +86,9 @@ function checkToolList(tools: unknown): void {
 function checkCustomToolArgs(tools: unknown, options: unknown): void {
   checkToolList(tools);
   checkOptionsObject(options);
-  const lossy = (options as OpenAIToMetaOptions).lossy;
+  const lossy = (options as OpenAIToMetaOptions).lossyTools;
   if (lossy !== undefined && typeof lossy !== "boolean") {
-    throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["lossy"]);
+    throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["options", "lossyTools"]);
   }
 }
 

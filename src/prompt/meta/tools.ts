@@ -4,7 +4,7 @@
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
 import { z } from "zod";
-import { formatPath, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
+import { formatPath, LlamaPromptError, nameErrorClass, type ErrorPath } from "../../base/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation
@@ -65,15 +65,14 @@ export const MetaToolDefinitionSchema = z.object({
 export class MetaToolError extends LlamaPromptError {
   readonly toolName: string | undefined;
   readonly property: string | undefined;
-  readonly path: ErrorPath;
   constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string) {
     const where = path.length ? formatPath(path) : "(tool)";
-    super("INVALID_OPTIONS", `tool${toolName ? ` "${toolName}"` : ""}: ${where}: ${message}`);
+    super("INVALID_TOOL_DEFINITION", `tool${toolName ? ` "${toolName}"` : ""}: ${where}: ${message}`, { path });
     this.toolName = toolName;
     this.property = property;
-    this.path = path;
   }
 }
+nameErrorClass(MetaToolError, "MetaToolError");
 
 /** True when `tool` looks like a Meta tool definition (it has `tool_name`). */
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
@@ -151,7 +150,7 @@ export interface OpenAIToMetaOptions {
    * Drop JSON Schema keywords Meta's shape cannot express (`items`, `enum`, `format`, `minimum`, ...)
    * instead of throwing. Default false: a schema that cannot be expressed throws.
    */
-  lossy?: boolean;
+  lossyTools?: boolean;
 }
 
 /**
@@ -198,7 +197,7 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
  * → Meta tool. Each property must have a single JSON Schema `type` (string, integer, number, boolean,
  * array, object), which becomes `param_type` as written; `description` and `default` carry over;
  * `title` is dropped. Anything else (unions, `$ref`, `anyOf`, `enum`, `items`, ...) throws
- * {@link MetaToolError} naming the property, unless `lossy: true` (then only a missing or
+ * {@link MetaToolError} naming the property, unless `lossyTools: true` (then only a missing or
  * non-simple `type` throws).
  */
 export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {}): MetaToolDefinition {
@@ -226,8 +225,8 @@ export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {
   const ps = params as Record<string, unknown>;
   if (ps.type !== undefined && ps.type !== "object") fail(`parameters.type must be "object", got ${JSON.stringify(ps.type)}`, ["parameters", "type"]);
   for (const k of Object.keys(ps)) {
-    if (k !== "type" && k !== "properties" && k !== "required" && !IGNORED_PARAMETERS_KEYWORDS.has(k) && !options.lossy) {
-      fail(`the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossy: true to drop it)`, ["parameters", k]);
+    if (k !== "type" && k !== "properties" && k !== "required" && !IGNORED_PARAMETERS_KEYWORDS.has(k) && !options.lossyTools) {
+      fail(`the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, ["parameters", k]);
     }
   }
   const props = ps.properties ?? {};
@@ -253,8 +252,8 @@ export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {
     }
     for (const k of Object.keys(s)) {
       if (k === "type" || k === "description" || k === "default" || IGNORED_PROPERTY_KEYWORDS.has(k)) continue;
-      if (!options.lossy) {
-        fail(`property "${pname}": the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossy: true to drop it)`, [...at, k], pname);
+      if (!options.lossyTools) {
+        fail(`property "${pname}": the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, [...at, k], pname);
       }
     }
     if (s.description !== undefined && s.description !== null && typeof s.description !== "string") {

@@ -1,0 +1,72 @@
+/**
+ * Render options after validation, defaults applied. The options themselves (types, rules) are
+ * defined once in `base/options.ts`; this is what the renderers read.
+ */
+import {
+  readOptions,
+  RENDER_KEYS,
+  type LlamaVersion,
+  type RenderOptions,
+  type SpecialTokenPolicy,
+  type ToolDefinition,
+  type ToolPromptFormat,
+} from "../base/options.js";
+import { InvalidOptionsError } from "../base/errors.js";
+import { applySpecialTokenPolicy } from "./messages.js";
+
+/** Render options after validation, defaults applied. */
+export interface ResolvedRenderOptions {
+  dialect: "hf" | "meta";
+  llamaVersion: LlamaVersion;
+  tools: ToolDefinition[] | null;
+  builtinTools: string[] | null;
+  /** The date as given (a string, or a Date each dialect formats its own way); undefined: the default. */
+  dateString: string | Date | undefined;
+  toolsInUserMessage: boolean;
+  /** Whether `toolsInUserMessage` was given (the `meta` dialect refuses it). */
+  toolsInUserMessageGiven: boolean;
+  addGenerationPrompt: boolean;
+  addBos: boolean;
+  specialTokens: SpecialTokenPolicy;
+  toolPromptFormat: ToolPromptFormat;
+  toolPromptFormatGiven: boolean;
+  lossyTools: boolean;
+}
+
+const META_ONLY = ["toolPromptFormat", "lossyTools"] as const;
+
+/**
+ * Validates render options (every key by its one rule in `base/options.ts`; unknown keys rejected)
+ * and applies the defaults.
+ */
+export function resolveRenderOptions(options: unknown, keys: readonly (typeof RENDER_KEYS)[number][] = RENDER_KEYS): ResolvedRenderOptions {
+  const o = readOptions(options, keys);
+  const dialect = (o.dialect as "hf" | "meta" | undefined) ?? "hf";
+  if (dialect !== "meta") {
+    for (const k of META_ONLY) {
+      if (o[k] !== undefined) throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, ["options", k]);
+    }
+  }
+  const specialTokens = (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject";
+  const tools = ((o.tools as ToolDefinition[] | null | undefined) ?? null)?.map((t, i) =>
+    applySpecialTokenPolicy(t, specialTokens, ["options", "tools", i]),
+  ) ?? null;
+  const date = o.dateString as string | Date | undefined;
+  return {
+    dialect,
+    llamaVersion: (o.llamaVersion as LlamaVersion | undefined) ?? "3.1",
+    tools,
+    builtinTools: (o.builtinTools as string[] | null | undefined) ?? null,
+    dateString: typeof date === "string" ? applySpecialTokenPolicy(date, specialTokens, ["options", "dateString"]) : date,
+    toolsInUserMessage: (o.toolsInUserMessage as boolean | undefined) ?? true,
+    toolsInUserMessageGiven: o.toolsInUserMessage !== undefined,
+    addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
+    addBos: (o.addBos as boolean | undefined) ?? true,
+    specialTokens,
+    toolPromptFormat: (o.toolPromptFormat as ToolPromptFormat | undefined) ?? "json",
+    toolPromptFormatGiven: o.toolPromptFormat !== undefined,
+    lossyTools: (o.lossyTools as boolean | undefined) ?? false,
+  };
+}
+
+export type { RenderOptions };
