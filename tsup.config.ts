@@ -1,10 +1,31 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
-  format: ["esm", "cjs"],
-  dts: { entry: { index: "src/index.ts" } },
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+/** Public entries: the root and one per subpath export (package.json "exports"). */
+const entry = {
+  index: "src/index.ts",
+  tools: "src/tools/index.ts",
+  template: "src/template/index.ts",
+  meta: "src/prompt/meta/index.ts",
+  backends: "src/backends/index.ts",
+};
+
+export default defineConfig([
+  {
+    entry,
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: true,
+    target: "node20",
+  },
+  {
+    // The CLI is an executable, not an entry: ESM only.
+    entry: { cli: "src/cli/main.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    clean: false,
+    target: "node20",
+  },
+]);

@@ -7,7 +7,9 @@
  * Set LLAMA_TGI_URL (e.g. http://127.0.0.1:8080) to use a real Text Generation Inference server.
  */
 import { z } from "zod";
-import { defineTools, generateTgi, parseAssistantOutput, renderPrompt, type ChatMessage } from "../src/index.js";
+import { parseAssistantOutput, renderPrompt, type ChatMessage } from "llama-prompt-format";
+import { generateTgi } from "llama-prompt-format/backends";
+import { defineTools } from "llama-prompt-format/tools";
 
 const tools = defineTools({
   get_weather: {

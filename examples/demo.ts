@@ -2,7 +2,7 @@
  * npm run demo — render a conversation with custom and built-in tools into the exact Llama 3.1
  * prompt, then parse a recorded model completion back into typed tool calls.
  */
-import { parseAssistantOutput, renderPrompt, type ChatMessage, type ToolDefinition } from "../src/index.js";
+import { parseAssistantOutput, renderPrompt, type ChatMessage, type ToolDefinition } from "llama-prompt-format";
 
 const tools: ToolDefinition[] = [
   {

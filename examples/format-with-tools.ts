@@ -3,7 +3,8 @@
  * dialects, and show the segments that keep content apart from control tokens.
  */
 import { z } from "zod";
-import { defineTools, renderPrompt, renderSegments, type ChatMessage } from "../src/index.js";
+import { renderPrompt, renderSegments, type ChatMessage } from "llama-prompt-format";
+import { defineTools } from "llama-prompt-format/tools";
 
 const tools = defineTools({
   get_weather: {

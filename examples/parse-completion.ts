@@ -3,7 +3,8 @@
  * models emit) into typed, validated tool calls.
  */
 import { z } from "zod";
-import { defineTools, parseAssistantOutput, parseOptionsFor } from "../src/index.js";
+import { parseAssistantOutput, parseOptionsFor } from "llama-prompt-format";
+import { defineTools } from "llama-prompt-format/tools";
 
 const tools = defineTools(
   {

@@ -7,7 +7,8 @@
  * Without LLAMA_TGI_URL the example starts a local server on 127.0.0.1 that replays a recorded TGI
  * `/generate_stream` response (real Llama 3.1 token ids), so it runs offline and in CI.
  */
-import { streamTgi, type ChatMessage } from "../src/index.js";
+import type { ChatMessage } from "llama-prompt-format";
+import { streamTgi } from "llama-prompt-format/backends";
 import { loadFixture, sseBody, startTgiServer } from "../test/helpers/tgi-server.js";
 
 const messages: ChatMessage[] = [

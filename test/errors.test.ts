@@ -6,6 +6,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as api from "../src/index.js";
+import * as backends from "../src/backends/index.js";
+import * as meta from "../src/prompt/meta/index.js";
+import { renderWithTemplate } from "../src/template/index.js";
+import * as template from "../src/template/index.js";
+import * as tools from "../src/tools/index.js";
+
+/** Every public entry of the package. */
+const entries = { ...api, ...tools, ...template, ...meta, ...backends };
 
 const DOCUMENTED: Record<string, string> = {
   InvalidMessageError: "INVALID_MESSAGE",
@@ -29,7 +37,7 @@ const DOCUMENTED: Record<string, string> = {
 describe("error classes", () => {
   it("every error class of the package is exported, documented in the README, and a LlamaPromptError", () => {
     const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
-    const exported = Object.entries(api).filter(([, v]) => typeof v === "function" && v.prototype instanceof api.LlamaPromptError);
+    const exported = Object.entries(entries).filter(([, v]) => typeof v === "function" && v.prototype instanceof api.LlamaPromptError);
     expect(exported.map(([k]) => k).sort()).toEqual(Object.keys(DOCUMENTED).sort());
     for (const [name, code] of Object.entries(DOCUMENTED)) {
       expect(readme, name).toMatch(new RegExp("\\| `" + name + "` \\| `" + code + "` \\|"));
@@ -43,7 +51,7 @@ describe("error classes", () => {
       ["TemplateError", () => api.renderPrompt([])],
       ["SpecialTokenError", () => api.renderPrompt([{ role: "user", content: "<|eot_id|>" }])],
       ["SerializationError", () => api.renderPrompt([{ role: "user", content: "x" }, { role: "tool", content: NaN }])],
-      ["TemplateRenderError", () => api.renderWithTemplate("{% if %}", [{ role: "user", content: "x" }])],
+      ["TemplateRenderError", () => renderWithTemplate("{% if %}", [{ role: "user", content: "x" }])],
     ];
     for (const [name, fn] of cases) {
       let caught: unknown;

@@ -11,10 +11,10 @@ import {
   TemplateError,
   parseAssistantOutput,
   renderPrompt,
-  renderWithTemplate,
   type ChatMessage,
 } from "../src/index.js";
 import { hfCases, hfExpected, hfOptions, officialTemplate } from "./helpers/hf-fixtures.js";
+import { renderWithTemplate } from "../src/template/index.js";
 import { thrown } from "./helpers/thrown.js";
 
 const golden = (id: string) => {
