@@ -20,8 +20,12 @@ export interface ToolCall {
   raw: string;
 }
 
-/** Why the model stopped: the stop token seen, or `"none"` when the output ended without one. */
-export type StopReason = "eot" | "eom" | "end_of_text" | "none";
+/**
+ * Why the model stopped: the stop token seen (`eot` turn over, `eom` run the tool and come back,
+ * `end_of_text`), `"length"` when a backend reports that the token budget ran out (the parser itself
+ * never sets it), or `"none"` when the output ended without any of these.
+ */
+export type StopReason = "eot" | "eom" | "end_of_text" | "length" | "none";
 
 /** A parsed assistant turn. */
 export interface AssistantMessage {

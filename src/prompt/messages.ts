@@ -38,7 +38,7 @@ const FlatToolCallSchema = z.object({
   raw: z.string().optional(),
 });
 
-const StopReasonSchema = z.enum(["eot", "eom", "end_of_text", "none"]);
+const StopReasonSchema = z.enum(["eot", "eom", "end_of_text", "length", "none"]);
 
 const SystemMessageSchema = z.object({ role: z.literal("system"), content: ContentSchema });
 const UserMessageSchema = z.object({ role: z.literal("user"), content: ContentSchema });
@@ -93,7 +93,7 @@ export type NormalizedMessage =
       /** As given: a string or text parts (each dialect joins parts its own way: see {@link contentText}). */
       content: string | TextPart[];
       /** Assistant messages only: how the turn ended, when the caller says (e.g. a parsed message). */
-      stopReason?: "eot" | "eom" | "end_of_text" | "none";
+      stopReason?: "eot" | "eom" | "end_of_text" | "length" | "none";
     }
   | {
       kind: "tool_call";
@@ -102,7 +102,7 @@ export type NormalizedMessage =
       /** Text content of the assistant message alongside its calls ("" when none), as given. */
       content: string | TextPart[];
       calls: NormalizedToolCall[];
-      stopReason: "eot" | "eom" | "end_of_text" | "none" | undefined;
+      stopReason: "eot" | "eom" | "end_of_text" | "length" | "none" | undefined;
     }
   | { kind: "tool_result"; index: number; role: "ipython"; content: unknown };
 
