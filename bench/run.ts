@@ -1,5 +1,6 @@
 /**
- * npm run bench — runs the render and parse benchmarks, prints them and writes bench/results.md.
+ * npm run bench — runs the render and parse benchmarks and prints them. `npm run bench -- --write`
+ * also writes bench/results.md (a tracked file: only when asked).
  */
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -51,5 +52,8 @@ const md = [
   "",
 ].join("\n");
 
-writeFileSync(join(import.meta.dirname, "results.md"), md);
 console.log(md);
+if (process.argv.includes("--write")) {
+  writeFileSync(join(import.meta.dirname, "results.md"), md);
+  console.log("(written to bench/results.md)");
+}

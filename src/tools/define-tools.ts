@@ -4,7 +4,9 @@
  * typed by tool name. Built-in tools (brave_search, wolfram_alpha, code_interpreter) can join the
  * same union.
  */
-import { z } from "zod";
+// zod/v4 is zod 4 in every zod ≥ 3.25.76 (in zod 4 it is the same module as "zod"), so one import
+// serves the whole supported peer range.
+import { z } from "zod/v4";
 import {
   InvalidArgumentError,
   InvalidOptionsError,
@@ -16,7 +18,8 @@ import {
   type ToolArgumentIssue,
 } from "../base/errors.js";
 import type { ToolCall, ToolCallFormat } from "../parse/types.js";
-import { BUILTIN_TOOLS, type BuiltinToolName } from "../base/tokens.js";
+import { readOptions } from "../base/options.js";
+import { BUILTIN_TOOLS, isToolName, TOOL_NAME_RULE, type BuiltinToolName } from "../base/tokens.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -34,7 +37,7 @@ export interface ToolSpec<S extends ToolParametersSchema = ToolParametersSchema>
   parameters: S;
 }
 
-/** Custom tools by name. Names must match `^[a-zA-Z0-9_-]+$`. */
+/** Custom tools by name. Names follow the one tool-name rule (`isToolName`: 1 to 128 of `A-Za-z0-9_-.:/`). */
 export type ToolSpecs = Record<string, ToolSpec>;
 
 /** Options of {@link defineTools}. */
@@ -136,7 +139,6 @@ nameErrorClass(ToolDefinitionError, "ToolDefinitionError");
 // defineTools
 // ---------------------------------------------------------------------------------------------
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
 
 const BUILTIN_SCHEMAS: Record<BuiltinToolName, z.ZodType> = {
   // Extra keyword arguments keep whatever type the parser decoded (`n=3` → 3, `safe=True` → true).
@@ -174,8 +176,8 @@ export function defineTools<const T extends ToolSpecs, const B extends BuiltinTo
   const schemas = new Map<string, z.core.$ZodType>();
   const definitions: FunctionToolDefinition[] = [];
   for (const [name, spec] of Object.entries(tools as ToolSpecs)) {
-    if (!TOOL_NAME.test(name)) {
-      throw new ToolDefinitionError(name, [], `tool names must match ^[a-zA-Z0-9_-]+$`);
+    if (!isToolName(name)) {
+      throw new ToolDefinitionError(name, [], `expected a tool name (${TOOL_NAME_RULE})`);
     }
     if ((builtinTools as readonly string[]).includes(name)) {
       throw new ToolDefinitionError(name, [], `is also enabled as a built-in tool; give the custom tool another name`);
@@ -236,19 +238,15 @@ export function defineTools<const T extends ToolSpecs, const B extends BuiltinTo
 }
 
 function resolveBuiltins(options: DefineToolsOptions | undefined): BuiltinToolName[] {
-  if (options === undefined || options === null) return [];
-  if (typeof options !== "object") throw new InvalidOptionsError(`expected an options object`, ["options"]);
-  const list = options.builtinTools;
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new InvalidOptionsError(`expected an array of built-in tool names`, ["options", "builtinTools"]);
-  const out: BuiltinToolName[] = [];
-  list.forEach((b: unknown, i) => {
-    if (!(BUILTIN_TOOLS as readonly unknown[]).includes(b)) {
-      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOLS.join(", ")}, got ${JSON.stringify(b)}`, ["options", "builtinTools", i]);
+  const o = readOptions(options, ["builtinTools"]);
+  const list = (o.builtinTools as string[] | null | undefined) ?? [];
+  list.forEach((b, i) => {
+    // The shared rule accepts Meta's photogen too; typed validation exists for Llama 3.1's three.
+    if (!(BUILTIN_TOOLS as readonly string[]).includes(b)) {
+      throw new InvalidOptionsError(`defineTools validates ${BUILTIN_TOOLS.join(", ")}; got ${JSON.stringify(b)}`, ["options", "builtinTools", i]);
     }
-    if (!out.includes(b as BuiltinToolName)) out.push(b as BuiltinToolName);
   });
-  return out;
+  return list as BuiltinToolName[];
 }
 
 function isZodObject(s: unknown): s is z.core.$ZodObject {
@@ -261,7 +259,12 @@ function describeSchema(s: unknown): string {
   if (s === undefined) return "nothing";
   if (s === null || typeof s !== "object") return typeof s;
   const type = (s as { _zod?: { def?: { type?: unknown } } })._zod?.def?.type;
-  return typeof type === "string" ? `a zod ${type} schema` : "an object that is not a zod schema";
+  if (typeof type === "string") return `a zod ${type} schema`;
+  // A zod 3 schema has `_def` and no `_zod`: name the fix rather than call it "not a zod schema".
+  if ("_def" in s && typeof (s as { safeParse?: unknown }).safeParse === "function") {
+    return `a zod 3 schema (defineTools takes zod 4 schemas: import { z } from "zod/v4" with zod ≥ 3.25.76, or from "zod" with zod 4)`;
+  }
+  return "an object that is not a zod schema";
 }
 
 // ---------------------------------------------------------------------------------------------
