@@ -4,11 +4,12 @@
  * model answers without a tool call.
  *
  * The "model" here replays recorded Llama 3.1 8B Instruct completions, so the example runs offline.
- * Set LLAMA_TGI_URL (e.g. http://127.0.0.1:8080) to use a real Text Generation Inference server.
+ * Set LLAMA_TGI_URL (e.g. http://127.0.0.1:8080) to use a real Text Generation Inference server
+ * (any backend works the same way: vllmBackend, llamaCppBackend).
  */
 import { z } from "zod";
 import { parseAssistantOutput, renderPrompt, type ChatMessage } from "llama-prompt-format";
-import { generateTgi } from "llama-prompt-format/backends";
+import { generateChat, tgiBackend } from "llama-prompt-format/backends";
 import { defineTools } from "llama-prompt-format/tools";
 
 const tools = defineTools({
@@ -32,7 +33,7 @@ let turn = 0;
 
 async function complete(messages: ChatMessage[]) {
   const url = process.env.LLAMA_TGI_URL;
-  if (url) return generateTgi(url, messages, { tools: tools.definitions });
+  if (url) return generateChat(tgiBackend({ baseURL: url }), messages, { tools: tools.definitions });
   const prompt = renderPrompt(messages, { tools: tools.definitions });
   console.log(`--- prompt #${turn + 1}: ${prompt.length} chars, ends with ${JSON.stringify(prompt.slice(-80))}`);
   return parseAssistantOutput(recorded[turn++]!, { tools: tools.definitions });

@@ -59,3 +59,20 @@ export {
   type ToolArgumentIssue,
 } from "./base/errors.js";
 export * from "./parse/index.js";
+// Servers (also "llama-prompt-format/backends"); tree-shaken away unless used.
+export {
+  generateChat,
+  streamChat,
+  tgiBackend,
+  vllmBackend,
+  llamaCppBackend,
+  BackendHttpError,
+  BackendStreamError,
+  BackendTimeoutError,
+  type ChatOptions,
+  type ChatFinish,
+  type CompletionBackend,
+  type CompletionRequest,
+  type CompletionFinish,
+  type BackendEvent,
+} from "./backends/index.js";

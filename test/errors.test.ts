@@ -30,8 +30,9 @@ const DOCUMENTED: Record<string, string> = {
   MetaToolError: "INVALID_TOOL_DEFINITION",
   InvalidArgumentError: "INVALID_ARGUMENT",
   TokenizerError: "TOKENIZER_ERROR",
-  TgiHttpError: "TGI_HTTP_ERROR",
-  TgiStreamError: "TGI_STREAM_ERROR",
+  BackendHttpError: "BACKEND_HTTP_ERROR",
+  BackendStreamError: "BACKEND_STREAM_ERROR",
+  BackendTimeoutError: "BACKEND_TIMEOUT",
 };
 
 describe("error classes", () => {

@@ -1,6 +1,6 @@
 /**
  * Server-Sent Events framing (the `text/event-stream` format of the WHATWG HTML standard), as
- * TGI's `/generate_stream` speaks it. Bytes in, events out; no JSON here.
+ * TGI, vLLM and llama.cpp speak it. Bytes in, events out; no JSON here.
  *
  * Framing rules implemented (all from the standard):
  * - the body is UTF-8, decoded in streaming mode, so a character split across chunks is kept whole;
@@ -14,10 +14,30 @@
  *   unknown fields are ignored;
  * - a blank line dispatches the event; an event with no `data` line is not dispatched;
  * - **at end of stream, an event not terminated by a blank line is discarded**, as the standard
- *   requires. A server that was cut off mid-event therefore loses that event; callers that need a
- *   final event (like `tgiTokenChunks`) detect its absence and report a truncated stream.
+ *   requires. A server that was cut off mid-event therefore loses that event; the backends, which
+ *   need a final event, detect its absence and report a truncated stream.
+ *
+ * Two additions, both needed by real servers:
+ * - **Bounds.** A line, and the data of one event, may not exceed `maxEventSize` characters
+ *   (default {@link DEFAULT_MAX_EVENT_SIZE}, about 1 MB): past it the decoder throws a
+ *   `BackendStreamError` (`event_too_large`) instead of growing without end.
+ * - **`error:` lines.** Some llama.cpp server builds send a streaming error as a non-standard
+ *   `error: {...}` field with no `data`. The standard would drop it silently; here a block with an
+ *   `error` field is dispatched (its `error` set, `data` as usual), so the error is not lost.
  */
 import { InvalidArgumentError } from "../base/errors.js";
+import { BackendStreamError } from "./errors.js";
+
+/** Default bound on one line and on one event's data, in characters (1 Mi). */
+export const DEFAULT_MAX_EVENT_SIZE = 1_048_576;
+
+/** Options of {@link SseDecoder} and {@link parseSseStream}. */
+export interface SseOptions {
+  /** Longest line, and longest data of one event, in characters (default {@link DEFAULT_MAX_EVENT_SIZE}). */
+  maxEventSize?: number;
+  /** Name used in the error message (default `"sse"`). */
+  source?: string;
+}
 
 /** One dispatched server-sent event. */
 export interface SseEvent {
@@ -29,6 +49,8 @@ export interface SseEvent {
   id: string;
   /** The `retry:` value of this block, in milliseconds, if it had a valid one. */
   retry?: number;
+  /** The value of a non-standard `error:` field of this block (llama.cpp), if it had one. */
+  error?: string;
 }
 
 /** A byte stream: a WHATWG `ReadableStream` (fetch `Response.body`) or any async iterable of chunks. */
@@ -79,6 +101,8 @@ async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
 export class SseDecoder {
   /** The line in progress, as the pieces that arrived (joined once, when the line ends). */
   private pending: string[] = [];
+  /** Characters in `pending`. */
+  private pendingLength = 0;
   private skipLeadingLf = false;
   private sawBom = false;
   private data = "";
@@ -86,6 +110,30 @@ export class SseDecoder {
   private eventType = "";
   private lastEventId = "";
   private retry: number | undefined;
+  private errorField: string | undefined;
+  private readonly maxEventSize: number;
+  private readonly source: string;
+
+  constructor(options: SseOptions = {}) {
+    const max = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new InvalidArgumentError(`expected a positive integer, got ${String(max)}`, ["options", "maxEventSize"]);
+    }
+    this.maxEventSize = max;
+    this.source = options.source ?? "sse";
+  }
+
+  private tooLarge(what: string): never {
+    // Drop what was held, so the decoder's memory is released even if the caller keeps it.
+    this.pending = [];
+    this.pendingLength = 0;
+    this.data = "";
+    throw new BackendStreamError(
+      this.source,
+      "event_too_large",
+      `a server-sent ${what} is longer than maxEventSize (${this.maxEventSize} characters)`,
+    );
+  }
 
   /** Feeds a piece of decoded text; returns the events completed by it. */
   push(text: string): SseEvent[] {
@@ -104,11 +152,14 @@ export class SseDecoder {
     for (let i = start; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
+      if (this.pendingLength + (i - start) > this.maxEventSize) this.tooLarge("line");
       const piece = text.slice(start, i);
       if (this.pending.length > 0) {
         this.pending.push(piece);
-        this.line(this.pending.join(""), out);
+        const whole = this.pending.join("");
         this.pending = [];
+        this.pendingLength = 0;
+        this.line(whole, out);
       } else {
         this.line(piece, out);
       }
@@ -121,13 +172,19 @@ export class SseDecoder {
       }
       start = i + 1;
     }
-    if (start < text.length) this.pending.push(text.slice(start));
+    if (start < text.length) {
+      if (this.pendingLength + (text.length - start) > this.maxEventSize) this.tooLarge("line");
+      this.pending.push(text.slice(start));
+      this.pendingLength += text.length - start;
+    }
     return out;
   }
 
   /** Ends the stream. Per the standard, an unterminated event is discarded: this returns nothing. */
   end(): SseEvent[] {
     this.pending = [];
+    this.pendingLength = 0;
+    this.errorField = undefined;
     this.data = "";
     this.hasData = false;
     this.eventType = "";
@@ -154,8 +211,12 @@ export class SseDecoder {
     }
     switch (field) {
       case "data":
+        if (this.hasData && this.data.length + 1 + value.length > this.maxEventSize) this.tooLarge("event");
         this.data = this.hasData ? this.data + "\n" + value : value;
         this.hasData = true;
+        break;
+      case "error":
+        this.errorField = value;
         break;
       case "event":
         this.eventType = value;
@@ -172,11 +233,13 @@ export class SseDecoder {
   }
 
   private dispatch(out: SseEvent[]): void {
-    if (this.hasData) {
+    if (this.hasData || this.errorField !== undefined) {
       const ev: SseEvent = { event: this.eventType || "message", data: this.data, id: this.lastEventId };
       if (this.retry !== undefined) ev.retry = this.retry;
+      if (this.errorField !== undefined) ev.error = this.errorField;
       out.push(ev);
     }
+    this.errorField = undefined;
     this.data = "";
     this.hasData = false;
     this.eventType = "";
@@ -194,17 +257,18 @@ export class SseDecoder {
  *
  * Throws `InvalidArgumentError` (path `["body"]`) when `body` is not a byte source, or when a chunk
  * is not bytes (a `Uint8Array` or other `ArrayBufferView`, or an `ArrayBuffer`; a string chunk is
- * refused); the underlying stream is then cancelled.
+ * refused); the underlying stream is then cancelled. Throws `BackendStreamError`
+ * (`event_too_large`) when a line or an event exceeds `options.maxEventSize`.
  *
  * @example
  * for await (const ev of parseSseStream(response.body!)) console.log(ev.event, ev.data);
  */
-export async function* parseSseStream(body: ByteSource): AsyncGenerator<SseEvent, void, undefined> {
+export async function* parseSseStream(body: ByteSource, options?: SseOptions): AsyncGenerator<SseEvent, void, undefined> {
   if (!isReadableStream(body) && !isIterable(body)) {
     throw new InvalidArgumentError(`expected a ReadableStream or an async iterable of Uint8Array, got ${typeName(body)}`, ["body"]);
   }
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  const sse = new SseDecoder();
+  const sse = new SseDecoder(options);
   let n = 0;
   for await (const chunk of chunksOf(body)) {
     if (!ArrayBuffer.isView(chunk) && !((chunk as unknown) instanceof ArrayBuffer)) {

@@ -29,9 +29,7 @@ export type ErrorCode =
   | "TOKENIZER_ERROR"
   | "BACKEND_HTTP_ERROR"
   | "BACKEND_STREAM_ERROR"
-  | "BACKEND_TIMEOUT"
-  | "TGI_HTTP_ERROR"
-  | "TGI_STREAM_ERROR";
+  | "BACKEND_TIMEOUT";
 
 /** A path into the input, from the root of the public argument: `["messages", 2, "content"]`. */
 export type ErrorPath = ReadonlyArray<string | number>;
