@@ -176,10 +176,6 @@ function prepare(backendArg: unknown, messages: readonly ChatMessage[], options:
     delete render.builtinTools;
   }
   const renderOptions = render as RenderOptions;
-  const segments = renderSegments(messages, renderOptions);
-  const parseOptions: Prepared["parseOptions"] = { ...parseOptionsFor(renderOptions) };
-  if (o.createId !== undefined) parseOptions.createId = o.createId as () => string;
-  if (o.maxToolCallChars !== undefined) parseOptions.maxToolCallChars = o.maxToolCallChars as number;
 
   let responseSchema: Record<string, unknown> | undefined;
   let required: Prepared["required"];
@@ -212,6 +208,12 @@ function prepare(backendArg: unknown, messages: readonly ChatMessage[], options:
     responseSchema = toolCallSchema(tools, typeof choice === "object" ? choice.name : undefined);
     required = { names: typeof choice === "object" ? [choice.name] : names };
   }
+
+  const segments = renderSegments(messages, renderOptions);
+  // Exactly the tools the prompt offered: no custom tool rendered, none accepted.
+  const parseOptions: Prepared["parseOptions"] = { tools: [], ...parseOptionsFor(renderOptions) };
+  if (o.createId !== undefined) parseOptions.createId = o.createId as () => string;
+  if (o.maxToolCallChars !== undefined) parseOptions.maxToolCallChars = o.maxToolCallChars as number;
 
   const request: Omit<CompletionRequest, "signal"> = {
     segments,
