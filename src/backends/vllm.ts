@@ -17,8 +17,9 @@
  * - Stop: `stop_token_ids: [128001, 128008, 128009]`; `stop_reason` is the stop token id (or null
  *   for the tokenizer's EOS, `<|eot_id|>`), and the id is also the last of `token_ids`.
  * - Constrained output: `response_format: { type: "json_schema", json_schema: { name, schema } }`,
- *   which every vLLM version since 0.6 maps onto its structured-output backend (today
- *   `structured_outputs.json`; the old `guided_json` was removed in 0.12).
+ *   the OpenAI field vLLM maps onto its structured-output backend (`structured_outputs_from_response_format`
+ *   in `vllm/entrypoints/generate/base/protocol.py`: today `structured_outputs.json`; older versions
+ *   mapped it to `guided_json`, removed in 0.12).
  */
 import { describeValue, InvalidArgumentError } from "../base/errors.js";
 import { isSpecialTokenId, specialTokenName } from "../base/tokens.js";
