@@ -335,7 +335,10 @@ async function* run(p: Prepared, useGenerate: boolean): AsyncGenerator<StreamEve
       throw new BackendStreamError(p.backend.name, "truncated", `the stream ended without its final information after ${tokens} token(s)`, { tokensReceived: tokens });
     }
     yield* events(parser.end());
-    if (parsedEnd === undefined) throw new Error("unreachable: the parser always ends with an end event");
+    if (parsedEnd === undefined) {
+      // Not reached: the parser always ends with an `end` event.
+      throw new BackendStreamError(p.backend.name, "invalid_event", `the parser produced no final message`, { tokensReceived: tokens });
+    }
     const message: AssistantMessage = { ...parsedEnd, stopReason: stopReasonOf(parsedEnd.stopReason, finish) };
     if (p.required && message.stopReason !== "length") {
       const names = p.required.names;
