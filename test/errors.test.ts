@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as api from "../src/index.js";
 import * as backends from "../src/backends/index.js";
 import * as meta from "../src/prompt/meta/index.js";
@@ -67,3 +67,41 @@ describe("error classes", () => {
     }
   });
 });
+
+describe("recognised across copies of the package", () => {
+  it("isLlamaPromptError and instanceof accept an error made by another copy (same marker, same errorName)", async () => {
+    // A second copy of the module: a fresh module registry gives new class objects, as a second
+    // copy of the package (ESM beside CJS, or two versions in one bundle) would.
+    vi.resetModules();
+    const other = await import("../src/base/errors.js");
+    expect(other.LlamaPromptError).not.toBe(api.LlamaPromptError);
+    const e = new other.SpecialTokenError("<|eot_id|>", ["messages", 0, "content"], "user");
+    expect(e instanceof api.LlamaPromptError).toBe(true);
+    expect(e instanceof api.SpecialTokenError).toBe(true);
+    expect(e instanceof api.InvalidMessageError).toBe(false);
+    expect(api.isLlamaPromptError(e)).toBe(true);
+    expect(api.isLlamaPromptError(e, "SPECIAL_TOKEN_IN_CONTENT")).toBe(true);
+    expect(api.isLlamaPromptError(e, "INVALID_MESSAGE")).toBe(false);
+    expect(e.name).toBe("SpecialTokenError");
+    expect(api.isLlamaPromptError(new Error("x"))).toBe(false);
+    expect(new Error("x") instanceof api.LlamaPromptError).toBe(false);
+  });
+
+  it("every error carries code, path (from the argument root) and a JSON form", () => {
+    const e = thrownBy(() => api.renderPrompt([{ role: "user", content: 42 as never }]));
+    expect(api.isLlamaPromptError(e)).toBe(true);
+    const err = e as api.LlamaPromptError;
+    expect(err.path).toEqual(["messages", 0, "content"]);
+    expect(err.message.startsWith("messages[0].content: ")).toBe(true);
+    expect(JSON.parse(JSON.stringify(err))).toEqual({ name: "InvalidMessageError", code: "INVALID_MESSAGE", path: ["messages", 0, "content"], message: err.message });
+  });
+});
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("did not throw");
+}

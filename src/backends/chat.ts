@@ -211,7 +211,7 @@ function prepare(backendArg: unknown, messages: readonly ChatMessage[], options:
 
   const segments = renderSegments(messages, renderOptions);
   // Exactly the tools the prompt offered: no custom tool rendered, none accepted.
-  const parseOptions: Prepared["parseOptions"] = { tools: [], ...parseOptionsFor(renderOptions) };
+  const parseOptions: Prepared["parseOptions"] = { ...parseOptionsFor(renderOptions) };
   if (o.createId !== undefined) parseOptions.createId = o.createId as () => string;
   if (o.maxToolCallChars !== undefined) parseOptions.maxToolCallChars = o.maxToolCallChars as number;
 

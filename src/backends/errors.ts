@@ -4,18 +4,7 @@
  * call ran out of time (`BackendTimeoutError`). `path` is `[]`: these are about a server reply, not
  * about an argument.
  */
-import { LlamaPromptError, nameErrorClass } from "../base/errors.js";
-
-/**
- * The classes below are named (`nameErrorClass`) on first use — when one is constructed or used
- * with `instanceof` — rather than at module load: a top-level call is a side effect bundlers must
- * keep, and it would pull these classes into every bundle of the root entry, used or not.
- */
-let named = false;
-function nameClasses(): void {
-  if (named) return;
-  named = true;
-      }
+import { LlamaPromptError } from "../base/errors.js";
 
 /** At most this many characters of an error body are kept (the rest is never read). */
 export const MAX_ERROR_BODY_BYTES = 65_536;
@@ -31,10 +20,7 @@ function clip(s: string, n: number): string {
  * raw body, at most {@link MAX_ERROR_BODY_BYTES} of it.
  */
 export class BackendHttpError extends LlamaPromptError {
-  static override [Symbol.hasInstance](x: unknown): boolean {
-    nameClasses();
-    return super[Symbol.hasInstance](x);
-  }
+  static override readonly errorName: string = "BackendHttpError";
   /** Which backend (`"tgi"`, `"vllm"`, `"llamacpp"` or a custom backend's name). */
   readonly backend: string;
   readonly status: number;
@@ -58,7 +44,6 @@ export class BackendHttpError extends LlamaPromptError {
     },
     options?: { cause?: unknown },
   ) {
-    nameClasses();
     const cause = options?.cause;
     const detail =
       init.status === 0
@@ -104,10 +89,7 @@ export type BackendStreamErrorReason =
 
 /** A response failed after its HTTP status was fine (see {@link BackendStreamErrorReason}). */
 export class BackendStreamError extends LlamaPromptError {
-  static override [Symbol.hasInstance](x: unknown): boolean {
-    nameClasses();
-    return super[Symbol.hasInstance](x);
-  }
+  static override readonly errorName: string = "BackendStreamError";
   readonly backend: string;
   readonly reason: BackendStreamErrorReason;
   /** The server's own error message, for `error_event`. */
@@ -122,7 +104,6 @@ export class BackendStreamError extends LlamaPromptError {
     init: { serverMessage?: string; serverErrorType?: string; tokensReceived?: number } = {},
     options?: { cause?: unknown },
   ) {
-    nameClasses();
     super("BACKEND_STREAM_ERROR", `${backend}: ${message}`, options);
     this.backend = backend;
     this.reason = reason;
@@ -134,14 +115,10 @@ export class BackendStreamError extends LlamaPromptError {
 
 /** The call took longer than its `timeout` (milliseconds) and was aborted. */
 export class BackendTimeoutError extends LlamaPromptError {
-  static override [Symbol.hasInstance](x: unknown): boolean {
-    nameClasses();
-    return super[Symbol.hasInstance](x);
-  }
+  static override readonly errorName: string = "BackendTimeoutError";
   readonly backend: string;
   readonly timeout: number;
   constructor(backend: string, timeout: number, options?: { cause?: unknown }) {
-    nameClasses();
     super("BACKEND_TIMEOUT", `${backend}: no complete answer within the timeout of ${timeout} ms (options.timeout; false turns it off)`, options);
     this.backend = backend;
     this.timeout = timeout;

@@ -103,14 +103,19 @@ export interface LlamaPromptErrorOptions {
 
 /** Base class of every error of this library. */
 export class LlamaPromptError extends Error {
+  /**
+   * The class's name, as a static literal: `error.name` and cross-copy `instanceof` use it, so both
+   * survive minifiers that rename classes. Every subclass declares its own.
+   */
+  static readonly errorName: string = "LlamaPromptError";
   declare readonly [MARKER]: true;
   readonly code: ErrorCode;
   /** Where in the caller's input the problem is; `[]` when it is not about an argument. */
   readonly path: ErrorPath;
   constructor(code: ErrorCode, message: string, options?: LlamaPromptErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    // Classes name themselves with nameErrorClass (survives minification); others use their own name.
-    if (!Object.prototype.hasOwnProperty.call(new.target.prototype, "name")) this.name = new.target.name;
+    // The class's static `errorName` (survives minifiers that rename classes), else its own name.
+    this.name = errorNameOf(new.target) ?? new.target.name;
     this.code = code;
     this.path = Object.freeze(safePath(options?.path));
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
@@ -121,10 +126,10 @@ export class LlamaPromptError extends Error {
     if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
     if (!isLlamaPromptError(x)) return false;
     if (this === LlamaPromptError) return true;
-    // Another copy: match by class name along the prototype chain.
-    const name = (this.prototype as { name?: unknown }).name;
-    for (let p = Object.getPrototypeOf(x) as object | null; p; p = Object.getPrototypeOf(p)) {
-      if (Object.prototype.hasOwnProperty.call(p, "name") && (p as { name?: unknown }).name === name) return true;
+    // Another copy of the package: match by errorName along the class chain of x.
+    const name = errorNameOf(this);
+    for (let p = Object.getPrototypeOf(x) as { constructor?: unknown } | null; p; p = Object.getPrototypeOf(p)) {
+      if (name !== undefined && errorNameOf(p.constructor) === name) return true;
     }
     return false;
   }
@@ -160,14 +165,12 @@ export function isLlamaPromptError(e: unknown, code?: ErrorCode): e is LlamaProm
   }
 }
 
-/**
- * Gives an error class its `name` on the prototype, so that `error.name` and cross-copy `instanceof`
- * survive minifiers that rename classes. Every error class of the package calls it once.
- */
-export function nameErrorClass(cls: { prototype: Error }, name: string): void {
-  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false });
+/** The own static `errorName` of an error class (not an inherited one), if it has one. */
+function errorNameOf(cls: unknown): string | undefined {
+  if (typeof cls !== "function" || !Object.prototype.hasOwnProperty.call(cls, "errorName")) return undefined;
+  const name = (cls as { errorName?: unknown }).errorName;
+  return typeof name === "string" ? name : undefined;
 }
-nameErrorClass(LlamaPromptError, "LlamaPromptError");
 
 /** "messages[2].content: " — the prefix every message with a path starts with. */
 function at(path: ErrorPath): string {
@@ -177,6 +180,7 @@ function at(path: ErrorPath): string {
 
 /** A message (or the messages array) does not have a shape the renderer accepts. */
 export class InvalidMessageError extends LlamaPromptError {
+  static override readonly errorName: string = "InvalidMessageError";
   /** Index of the offending message, when the problem is inside one message. */
   readonly index: number | undefined;
   /** @param path from the root, starting with `"messages"` */
@@ -185,25 +189,24 @@ export class InvalidMessageError extends LlamaPromptError {
     this.index = typeof this.path[1] === "number" ? this.path[1] : undefined;
   }
 }
-nameErrorClass(InvalidMessageError, "InvalidMessageError");
 
 /** An option is invalid: unknown key, wrong type, a value out of range. */
 export class InvalidOptionsError extends LlamaPromptError {
+  static override readonly errorName: string = "InvalidOptionsError";
   /** @param path from the root, starting with `"options"` (or the name of the argument it is about) */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
     super("INVALID_OPTIONS", `${at(path)}${message}`, { ...options, path });
   }
 }
-nameErrorClass(InvalidOptionsError, "InvalidOptionsError");
 
 /** A positional argument other than messages and options is invalid (a chunk, a text, a URL, a backend). */
 export class InvalidArgumentError extends LlamaPromptError {
+  static override readonly errorName: string = "InvalidArgumentError";
   /** @param path from the root, starting with the argument's name */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
     super("INVALID_ARGUMENT", `${at(path)}${message}`, { ...options, path });
   }
 }
-nameErrorClass(InvalidArgumentError, "InvalidArgumentError");
 
 /** Why the official template refuses a conversation; the same conditions under which it raises. */
 export type TemplateErrorReason =
@@ -218,6 +221,7 @@ export type TemplateErrorReason =
  * `templateMessage` is the text the template raises with, where it has one.
  */
 export class TemplateError extends LlamaPromptError {
+  static override readonly errorName: string = "TemplateError";
   readonly reason: TemplateErrorReason;
   readonly index: number | undefined;
   readonly templateMessage: string | undefined;
@@ -229,13 +233,13 @@ export class TemplateError extends LlamaPromptError {
     this.templateMessage = templateMessage;
   }
 }
-nameErrorClass(TemplateError, "TemplateError");
 
 /**
  * A special token (e.g. `<|eot_id|>`) would appear as text in the prompt. With
  * `specialTokens: "reject"` (the default) this is an error: it would let content forge turns.
  */
 export class SpecialTokenError extends LlamaPromptError {
+  static override readonly errorName: string = "SpecialTokenError";
   readonly index: number | undefined;
   readonly role: string | undefined;
   readonly token: string;
@@ -251,38 +255,38 @@ export class SpecialTokenError extends LlamaPromptError {
     this.token = token;
   }
 }
-nameErrorClass(SpecialTokenError, "SpecialTokenError");
 
 /** A value cannot be written as JSON the way Python's `json.dumps` would (BigInt, function, cycle, NaN...). */
 export class SerializationError extends LlamaPromptError {
+  static override readonly errorName: string = "SerializationError";
   constructor(message: string, path: ErrorPath) {
     super("NOT_SERIALIZABLE", `${at(path)}${message}`, { path });
   }
 }
-nameErrorClass(SerializationError, "SerializationError");
 
 /** The parser gave up on a tool call longer than `maxToolCallChars`; its text is kept as content. */
 export class ToolCallTooLargeError extends LlamaPromptError {
+  static override readonly errorName: string = "ToolCallTooLargeError";
   readonly limit: number;
   constructor(limit: number) {
     super("TOOL_CALL_TOO_LARGE", `tool call exceeded maxToolCallChars (${limit}); its text is kept as content`);
     this.limit = limit;
   }
 }
-nameErrorClass(ToolCallTooLargeError, "ToolCallTooLargeError");
 
 /** A tool call had started but the output ended (or turned invalid) before it was complete. */
 export class IncompleteToolCallError extends LlamaPromptError {
+  static override readonly errorName: string = "IncompleteToolCallError";
   readonly raw: string;
   constructor(message: string, raw: string) {
     super("TOOL_CALL_INCOMPLETE", message);
     this.raw = raw;
   }
 }
-nameErrorClass(IncompleteToolCallError, "IncompleteToolCallError");
 
 /** A tool call names a tool that is not among the defined ones. */
 export class UnknownToolError extends LlamaPromptError {
+  static override readonly errorName: string = "UnknownToolError";
   readonly toolName: string;
   readonly knownTools: readonly string[];
   constructor(toolName: string, knownTools: readonly string[], path: ErrorPath = ["toolCall", "name"]) {
@@ -295,7 +299,6 @@ export class UnknownToolError extends LlamaPromptError {
     this.knownTools = knownTools;
   }
 }
-nameErrorClass(UnknownToolError, "UnknownToolError");
 
 /** One problem with a tool call's arguments. */
 export interface ToolArgumentIssue {
@@ -309,6 +312,7 @@ export interface ToolArgumentIssue {
 
 /** A tool call's arguments do not match the tool's schema. `path` is `["toolCall", "arguments"]`. */
 export class ToolArgumentsError extends LlamaPromptError {
+  static override readonly errorName: string = "ToolArgumentsError";
   readonly toolName: string;
   readonly issues: readonly ToolArgumentIssue[];
   constructor(toolName: string, issues: readonly ToolArgumentIssue[], path: ErrorPath = ["toolCall", "arguments"]) {
@@ -322,15 +326,14 @@ export class ToolArgumentsError extends LlamaPromptError {
     this.issues = issues;
   }
 }
-nameErrorClass(ToolArgumentsError, "ToolArgumentsError");
 
 /** A user-supplied chat template failed to parse or render. */
 export class TemplateRenderError extends LlamaPromptError {
+  static override readonly errorName: string = "TemplateRenderError";
   constructor(message: string, options?: { cause?: unknown; path?: ErrorPath }) {
     super("TEMPLATE_RENDER_FAILED", message, { path: ["template"], ...options });
   }
 }
-nameErrorClass(TemplateRenderError, "TemplateRenderError");
 
 function safeJson(value: unknown): string {
   try {

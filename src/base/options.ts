@@ -285,7 +285,8 @@ export function readOptions<K extends OptionKey>(
 
 /** Options of the parser as `parseOptionsFor` derives them. */
 export interface DerivedParseOptions {
-  tools?: readonly ToolDefinition[];
+  /** The custom tools the prompt offered; `[]` when it offered none (then no JSON call is a call). */
+  tools: readonly ToolDefinition[];
   builtinTools: AnyBuiltinToolName[];
 }
 
@@ -314,5 +315,5 @@ export function parseOptionsFor(renderOptions?: RenderOptions | null): DerivedPa
       }
     }
   }
-  return tools ? { tools, builtinTools: builtins } : { builtinTools: builtins };
+  return { tools: tools ?? [], builtinTools: builtins };
 }

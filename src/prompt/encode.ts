@@ -4,7 +4,7 @@
  * looked at for special-token text, content such as `"<|eot_id|>"` (kept with
  * `specialTokens: "allow"`) is encoded as ordinary characters and can never forge a control token.
  */
-import { InvalidArgumentError, LlamaPromptError, nameErrorClass } from "../base/errors.js";
+import { InvalidArgumentError, LlamaPromptError } from "../base/errors.js";
 import type { Segment } from "./segments.js";
 import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
 
@@ -38,6 +38,7 @@ export type TokenizerErrorReason =
 
 /** The caller's tokenizer (or the segments handed to {@link encodeSegments}) misbehaved. */
 export class TokenizerError extends LlamaPromptError {
+  static override readonly errorName: string = "TokenizerError";
   readonly reason: TokenizerErrorReason;
   /** Index of the offending segment; -1 when `segments` itself is not an array. */
   readonly segmentIndex: number;
@@ -50,7 +51,6 @@ export class TokenizerError extends LlamaPromptError {
     this.segmentIndex = segmentIndex;
   }
 }
-nameErrorClass(TokenizerError, "TokenizerError");
 
 /**
  * Token ids of a rendered prompt: each special segment is its Llama 3.1 id (from this library's

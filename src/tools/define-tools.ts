@@ -11,7 +11,6 @@ import {
   InvalidArgumentError,
   InvalidOptionsError,
   LlamaPromptError,
-  nameErrorClass,
   ToolArgumentsError,
   UnknownToolError,
   type ErrorPath,
@@ -123,6 +122,7 @@ export interface DefinedTools<T extends ToolSpecs, B extends BuiltinToolName = n
 
 /** A tool definition is invalid: bad name, non-object schema, schema not representable as JSON Schema. */
 export class ToolDefinitionError extends LlamaPromptError {
+  static override readonly errorName: string = "ToolDefinitionError";
   readonly toolName: string;
   /** @param path inside the tool's spec (`["parameters"]`); the error's `path` starts at the `tools` argument */
   constructor(toolName: string, path: ErrorPath, message: string, options?: { cause?: unknown }) {
@@ -133,7 +133,6 @@ export class ToolDefinitionError extends LlamaPromptError {
     this.toolName = toolName;
   }
 }
-nameErrorClass(ToolDefinitionError, "ToolDefinitionError");
 
 // ---------------------------------------------------------------------------------------------
 // defineTools

@@ -4,7 +4,7 @@
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
 import { z } from "zod";
-import { formatPath, LlamaPromptError, nameErrorClass, type ErrorPath } from "../../base/errors.js";
+import { formatPath, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation
@@ -63,6 +63,7 @@ export const MetaToolDefinitionSchema = z.object({
  * `property` names the offending parameter when there is one; `path` is the path inside the tool.
  */
 export class MetaToolError extends LlamaPromptError {
+  static override readonly errorName: string = "MetaToolError";
   readonly toolName: string | undefined;
   readonly property: string | undefined;
   constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string) {
@@ -72,7 +73,6 @@ export class MetaToolError extends LlamaPromptError {
     this.property = property;
   }
 }
-nameErrorClass(MetaToolError, "MetaToolError");
 
 /** True when `tool` looks like a Meta tool definition (it has `tool_name`). */
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
