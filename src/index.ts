@@ -12,7 +12,14 @@
 export { renderPrompt, renderSegments, type PromptOptions } from "./prompt/render.js";
 export { segmentsToString, type Segment, type TextSegment, type SpecialSegment } from "./prompt/segments.js";
 export { encodeSegments, TokenizerError, type EncodeText, type TokenizerErrorReason } from "./prompt/encode.js";
-export type { ChatMessage, MessageContent, TextPart, OpenAIToolCall } from "./prompt/messages.js";
+export type {
+  ChatMessage,
+  MessageContent,
+  ContentPart,
+  TextPart,
+  OpenAIToolCall,
+  OpenAIFunctionToolCall,
+} from "./prompt/messages.js";
 export {
   parseOptionsFor,
   type RenderOptions,

@@ -109,7 +109,9 @@ describe("message validation names the message and field", () => {
     ["unknown role", [{ role: "user", content: "a" }, { role: "bot", content: "x" }], [1, "role"], /unknown role "bot"/],
     ["missing role", [{ content: "x" }], [0, "role"], /"role" is missing/],
     ["content of the wrong type", [{ role: "user", content: 42 }], [0, "content"], /expected a string or an array/],
-    ["image part", [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }], [0, "content"], /expected a string or an array/],
+    ["image part (text models)", [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }], [0, "content", 0], /image cannot be rendered for a text model/],
+    ["audio part", [{ role: "user", content: [{ type: "text", text: "a" }, { type: "input_audio", input_audio: { data: "", format: "wav" } }] }], [0, "content", 1], /audio cannot be rendered/],
+    ["unknown part type", [{ role: "user", content: [{ type: "video" }] }], [0, "content", 0, "type"], /unknown content part type "video"/],
     ["missing user content", [{ role: "user" }], [0, "content"], /content/],
     ["assistant with neither content nor calls", [{ role: "user", content: "a" }, { role: "assistant" }], [1, "content"], /required when the assistant message has no tool calls/],
     [
@@ -128,7 +130,7 @@ describe("message validation names the message and field", () => {
       "tool call without a name",
       [{ role: "user", content: "a" }, { role: "assistant", tool_calls: [{ type: "function", function: { name: "", arguments: {} } }] }],
       [1, "tool_calls", 0, "function", "name"],
-      /non-empty/,
+      /expected a tool name \(1 to 128 characters/,
     ],
     ["tool result without content", [{ role: "user", content: "a" }, { role: "tool" }], [1, "content"], /required/],
   ];

@@ -14,6 +14,7 @@ import {
   type Segment,
 } from "../src/index.js";
 import { hfCases, hfExpected, hfOptions } from "./helpers/hf-fixtures.js";
+import type { FixtureMessage } from "./helpers/hf-fixtures.js";
 
 /** The assistant turns of a rendered prompt, each as the text the model would have generated. */
 function assistantTurns(segments: Segment[]): string[] {
@@ -39,7 +40,7 @@ function assistantTurns(segments: Segment[]): string[] {
 }
 
 /** The tool calls of the input messages, in order, with arguments as JSON would carry them. */
-function inputCalls(messages: ChatMessage[]): Array<{ name: string; arguments: unknown }> {
+function inputCalls(messages: FixtureMessage[]): Array<{ name: string; arguments: unknown }> {
   const out: Array<{ name: string; arguments: unknown }> = [];
   for (const m of messages) {
     if (m.role !== "assistant") continue;

@@ -259,8 +259,8 @@ export class SpecialTokenError extends LlamaPromptError {
 /** A value cannot be written as JSON the way Python's `json.dumps` would (BigInt, function, cycle, NaN...). */
 export class SerializationError extends LlamaPromptError {
   static override readonly errorName: string = "SerializationError";
-  constructor(message: string, path: ErrorPath) {
-    super("NOT_SERIALIZABLE", `${at(path)}${message}`, { path });
+  constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
+    super("NOT_SERIALIZABLE", `${at(path)}${message}`, { ...options, path });
   }
 }
 

@@ -9,6 +9,8 @@
  */
 import { describeValue, InvalidOptionsError, type ErrorPath } from "./errors.js";
 import { BUILTIN_TOOL_NAMES, TOOL_NAME_RULE, isToolName, type AnyBuiltinToolName } from "./tokens.js";
+import { plainJson } from "./python.js";
+import { readLength, readProperty, safeIsArray } from "./read.js";
 
 /**
  * A custom tool definition. Normally OpenAI-style
@@ -80,14 +82,21 @@ const boolean: Check = (v, path) => {
 
 /** A plain array (not a typed array, not array-like); read once, so getters cannot change it later. */
 function arrayOf(v: unknown, path: ErrorPath, what: string): unknown[] {
-  if (!Array.isArray(v)) throw new InvalidOptionsError(`expected an array of ${what}, got ${describeValue(v)}`, path);
+  if (!safeIsArray(v)) throw new InvalidOptionsError(`expected an array of ${what}, got ${describeValue(v)}`, path);
+  const invalid = (m: string, p: ErrorPath, o?: { cause?: unknown }) => new InvalidOptionsError(m, p, o);
+  const n = readLength(v, path, invalid);
+  if (n > MAX_OPTION_ITEMS) throw new InvalidOptionsError(`expected at most ${MAX_OPTION_ITEMS} ${what}, got ${n}`, path);
   const out: unknown[] = [];
-  for (let i = 0; i < v.length; i++) {
-    if (!(i in v)) throw new InvalidOptionsError(`expected an array of ${what}, got a sparse array (no item ${i})`, [...path, i]);
-    out.push(v[i]);
+  for (let i = 0; i < n; i++) {
+    const item = readProperty(v, i, path, invalid);
+    if (item === undefined) throw new InvalidOptionsError(`expected an array of ${what}, got a sparse array (no item ${i})`, [...path, i]);
+    out.push(item);
   }
   return out;
 }
+
+/** Most items an option's array may hold (a bound: a Proxy can claim any length). */
+const MAX_OPTION_ITEMS = 100_000;
 
 /** The name a tool definition carries: `function.name`, `name`, or Meta's `tool_name`. */
 export function toolDefinitionName(t: unknown): string | undefined {
@@ -106,10 +115,17 @@ export function checkToolName(name: unknown, path: ErrorPath, make: (message: st
   return name;
 }
 
-/** One tool definition: an object that carries a valid name. */
-function checkDefinition(t: unknown, path: ErrorPath): object {
+/**
+ * One tool definition: an object that carries a valid name. Returns a plain-data snapshot of it
+ * (`plainJson`: every property read once), so that what was checked is what is written.
+ */
+function checkDefinition(given: unknown, path: ErrorPath): object {
+  if (given === null || typeof given !== "object" || safeIsArray(given)) {
+    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(given)}`, path);
+  }
+  const t = plainJson(given, path);
   if (t === null || typeof t !== "object" || Array.isArray(t)) {
-    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(t)}`, path);
+    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(t)} (from its toJSON())`, path);
   }
   const name = toolDefinitionName(t);
   if (name === undefined) {
@@ -155,15 +171,17 @@ const builtinTools: Check = (v, path) => {
 
 const dateString: Check = (v, path) => {
   if (typeof v === "string") return v;
-  if (v instanceof Date) {
-    let t = NaN;
+  if (v !== null && typeof v === "object") {
+    let t: number | undefined;
     try {
-      t = v.getTime();
+      t = Date.prototype.getTime.call(v); // throws for anything but a real Date
     } catch {
-      // not a real Date
+      // not a Date
     }
-    if (!Number.isNaN(t)) return v;
-    throw new InvalidOptionsError(`expected a string or a valid Date, got an invalid Date`, path);
+    if (t !== undefined) {
+      if (Number.isNaN(t)) throw new InvalidOptionsError(`expected a string or a valid Date, got an invalid Date`, path);
+      return new Date(t); // a fresh Date: a subclass cannot format itself differently later
+    }
   }
   throw new InvalidOptionsError(`expected a string or a Date, got ${describeValue(v)}`, path);
 };
@@ -182,9 +200,15 @@ const positiveInteger: Check = (v, path) => {
 
 const toolChoice: Check = (v, path) => {
   if (v === "auto" || v === "none" || v === "required") return v;
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    const keys = Object.keys(v);
-    const name = (v as { name?: unknown }).name;
+  if (v !== null && typeof v === "object" && !safeIsArray(v)) {
+    let keys: string[];
+    let name: unknown;
+    try {
+      keys = Object.keys(v);
+      name = (v as { name?: unknown }).name;
+    } catch (cause) {
+      throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, path, { cause });
+    }
     if (keys.length === 1 && keys[0] === "name") return { name: checkToolName(name, [...path, "name"]) };
   }
   throw new InvalidOptionsError(`expected "auto", "none", "required" or { name }, got ${describeValue(v)}`, path);
@@ -254,7 +278,7 @@ export function readOptions<K extends OptionKey>(
   extra: Readonly<Record<string, Check>> = {},
 ): { [P in K]?: unknown } & Record<string, unknown> {
   if (options === undefined || options === null) return {};
-  if (typeof options !== "object" || Array.isArray(options)) {
+  if (typeof options !== "object" || safeIsArray(options)) {
     throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, root);
   }
   const out: Record<string, unknown> = {};

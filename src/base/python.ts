@@ -5,13 +5,157 @@
  * between those and `JSON.stringify` / `String.prototype.trim`: separators (`", "`, `": "`), float
  * formatting (`1e-05` vs `0.00001`), which characters count as whitespace. They all live here.
  */
-import { SerializationError, type ErrorPath } from "./errors.js";
+import { describeValue, InvalidArgumentError, isLlamaPromptError, SerializationError, type ErrorPath } from "./errors.js";
 
 /**
  * Deepest nesting accepted in JSON values. Python's `json.dumps` fails with a RecursionError near
  * depth 1000; deeper values throw a `SerializationError` here instead of overflowing the stack.
  */
 export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Most values (scalars, array items, object entries) one {@link plainJson} snapshot may hold. A
+ * bound on memory and time: shared sub-objects are copied once per place they appear, so a small
+ * object graph can stand for an exponentially large JSON value.
+ */
+export const MAX_JSON_VALUES = 1_000_000;
+
+/** Options of {@link plainJson}. */
+export interface PlainJsonOptions {
+  /**
+   * Called with every string of the value — object keys included — and its path (a mutable array:
+   * copy it to keep it); returns the string to keep in the snapshot. May throw.
+   */
+  onString?: (s: string, path: ErrorPath) => string;
+  /** A value budget shared by several calls (one render); default a fresh {@link MAX_JSON_VALUES}. */
+  budget?: { left: number };
+}
+
+const NOT_BOXED: unique symbol = Symbol("not boxed");
+
+/** The primitive inside a Number, String, Boolean or BigInt object (as JSON.stringify unwraps them). */
+function unbox(obj: object): unknown {
+  for (const valueOf of [Number.prototype.valueOf, String.prototype.valueOf, Boolean.prototype.valueOf, BigInt.prototype.valueOf]) {
+    try {
+      return (valueOf as (this: unknown) => unknown).call(obj);
+    } catch {
+      // not this kind of box
+    }
+  }
+  return NOT_BOXED;
+}
+
+/**
+ * A snapshot of `value` as plain JSON data — the one place where caller-supplied JSON values (tool
+ * arguments, tool results, tool definitions, template variables) are read. Every property is read
+ * exactly once, so what is checked afterwards is what is written: a getter cannot answer
+ * differently on a second read, a Proxy cannot change its mind, a class cannot serialise itself as
+ * something else later.
+ *
+ * JSON semantics, as `JSON.stringify` reads a value, with Python's limits:
+ * - `toJSON()` is called (once) and its result is used (a `Date` becomes its ISO string);
+ * - boxed primitives (`new String("x")`) are unwrapped;
+ * - an object contributes its own enumerable string-keyed properties (class instances and
+ *   `Object.create(proto)` objects included; inherited, non-enumerable and symbol-keyed properties
+ *   are not read); a property whose value is `undefined` is left out; an own `__proto__` key is kept;
+ * - BigInts stay BigInts (Python ints).
+ *
+ * Refused with a {@link SerializationError} naming the path: functions, symbols, `undefined` array
+ * items and holes, NaN and ±Infinity, `Map`, `Set`, `WeakMap`, `WeakSet`, binary data (typed arrays,
+ * `ArrayBuffer`), cycles, nesting deeper than {@link MAX_JSON_DEPTH}, more than
+ * {@link MAX_JSON_VALUES} values, and anything that throws while being read (a getter, `toJSON`, a
+ * revoked Proxy).
+ *
+ * @param path where `value` sits, from the root of the public argument (the start of error paths)
+ */
+export function plainJson(value: unknown, path: ErrorPath = [], options: PlainJsonOptions = {}): unknown {
+  const onString = options.onString;
+  const budget = options.budget ?? { left: MAX_JSON_VALUES };
+  const at: Array<string | number> = [...path];
+  const open = new Set<object>();
+  const fail = (message: string, cause?: unknown): never => {
+    throw new SerializationError(message, at.slice(0, 64), cause === undefined ? undefined : { cause });
+  };
+
+  const copy = (v: unknown, depth: number, fromToJSON: boolean): unknown => {
+    if (--budget.left < 0) fail(`more than ${MAX_JSON_VALUES} values in one input`);
+    switch (typeof v) {
+      case "string":
+        return onString === undefined ? v : onString(v, at);
+      case "number":
+        if (!Number.isFinite(v)) fail(`${v} cannot be written as JSON (Python would write the non-JSON literal ${v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN"})`);
+        return v;
+      case "boolean":
+      case "bigint":
+        return v;
+      case "undefined":
+        return fail("undefined cannot be written as JSON");
+      case "symbol":
+      case "function":
+        return fail(`a ${typeof v} cannot be written as JSON`);
+    }
+    if (v === null) return null;
+    const obj = v as object;
+    try {
+      if (!fromToJSON) {
+        const toJSON = (obj as { toJSON?: unknown }).toJSON;
+        if (typeof toJSON === "function") {
+          const key = at.length > path.length ? String(at[at.length - 1]) : "";
+          return copy((toJSON as (k: string) => unknown).call(obj, key), depth, true);
+        }
+      }
+      const isArray = Array.isArray(obj);
+      if (!isArray) {
+        const proto: unknown = Object.getPrototypeOf(obj);
+        if (proto !== Object.prototype && proto !== null) {
+          const kind = obj instanceof Map ? "Map" : obj instanceof Set ? "Set" : obj instanceof WeakMap ? "WeakMap" : obj instanceof WeakSet ? "WeakSet" : undefined;
+          if (kind !== undefined) return fail(`a ${kind} cannot be written as JSON; convert it to an object or array`);
+          if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return fail("binary data cannot be written as JSON; convert it to an array or a string");
+          const boxed = unbox(obj);
+          if (boxed !== NOT_BOXED) return copy(boxed, depth, true);
+        }
+      }
+      if (open.has(obj)) return fail("circular reference");
+      if (depth >= MAX_JSON_DEPTH) {
+        at.length = Math.min(at.length, 20);
+        return fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+      open.add(obj);
+      let out: unknown;
+      if (isArray) {
+        const n: unknown = (obj as unknown[]).length;
+        if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) return fail("an array whose length is not a valid length");
+        const arr: unknown[] = [];
+        for (let i = 0; i < n; i++) {
+          at.push(i);
+          arr.push(copy((obj as unknown[])[i], depth + 1, false));
+          at.pop();
+        }
+        out = arr;
+      } else {
+        const rec: Record<string, unknown> = {};
+        for (const k of Object.keys(obj)) {
+          const x = (obj as Record<string, unknown>)[k];
+          if (x === undefined) continue;
+          at.push(k);
+          const key = onString === undefined ? k : onString(k, at);
+          const y = copy(x, depth + 1, false);
+          at.pop();
+          if (key === "__proto__") Object.defineProperty(rec, key, { value: y, enumerable: true, writable: true, configurable: true });
+          else rec[key] = y;
+        }
+        out = rec;
+      }
+      open.delete(obj);
+      return out;
+    } catch (e) {
+      if (isLlamaPromptError(e)) throw e;
+      return fail("could not be read (a getter, toJSON() or Proxy trap threw)", e);
+    }
+  };
+
+  return copy(value, 0, false);
+}
 
 /** Options of {@link pyJsonDumps}, named after Python's. */
 export interface PyJsonOptions {
@@ -22,30 +166,26 @@ export interface PyJsonOptions {
 }
 
 /**
- * `json.dumps(value, ensure_ascii=False, indent=indent)` as Python writes it.
+ * `json.dumps(value, ensure_ascii=False, indent=indent)` as Python writes it, for plain JSON data
+ * (what {@link plainJson} returns; the renderers write nothing else).
  *
  * JavaScript values map to Python ones as follows: integer-valued numbers and BigInts are Python
  * ints (`1`, never `1.0`); other numbers are floats in Python's `repr` (`0.1`, `1e-05`); objects
  * keep insertion order (but JavaScript lists integer-like keys first); a key whose value is
- * `undefined` is left out, as `JSON.stringify` does; `toJSON()` is honoured. NaN, ±Infinity,
- * functions, symbols, `undefined` array items and cycles throw a {@link SerializationError}:
- * Python would write `NaN`, which is not JSON, and the rest have no Python equivalent.
+ * `undefined` is left out. NaN and ±Infinity throw a {@link SerializationError} (Python would write
+ * `NaN`, which is not JSON); so does anything that is not JSON data, and nesting deeper than
+ * {@link MAX_JSON_DEPTH}.
  */
-export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: ErrorPath = []): string {
-  const indent = options.indent;
-  const ensureAscii = options.ensureAscii ?? false;
-  // The containers being written (cycle check) and one mutable path, copied only when an error is
-  // thrown: this runs for every render, so it avoids per-node allocation.
-  const open: object[] = [];
+export function pyJsonDumps(value: unknown, options: PyJsonOptions | null = {}, path: ErrorPath = []): string {
+  const indent = options?.indent;
+  const ensureAscii = options?.ensureAscii ?? false;
+  // One mutable path, copied only when an error is thrown: this runs for every render.
   const at: Array<string | number> = [...path];
   const pad: string[] = [];
   const newline = (level: number) => (pad[level] ??= "\n" + " ".repeat((indent ?? 0) * level));
   let out = "";
 
   const write = (v: unknown, level: number): void => {
-    if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function") {
-      v = (v as { toJSON: (key: string) => unknown }).toJSON(String(at[at.length - 1] ?? ""));
-    }
     if (v === null) {
       out += "null";
       return;
@@ -66,44 +206,30 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}, path: E
       case "object":
         break;
       default:
-        throw new SerializationError(`a ${typeof v} cannot be written as JSON`, [...at]);
+        throw new SerializationError(`${describeValue(v)} cannot be written as JSON`, [...at]);
     }
-    const obj = v as object;
-    if (open.includes(obj)) throw new SerializationError("circular reference", [...at]);
     if (level >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
-    if (obj instanceof Map || obj instanceof Set) {
-      throw new SerializationError(`a ${obj.constructor.name} cannot be written as JSON; convert it to an object or array`, [...at]);
-    }
-    open.push(obj);
+    const obj = v as Record<string, unknown>;
     const isArray = Array.isArray(obj);
-    const keys = isArray ? null : Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined);
-    const n = isArray ? (obj as unknown[]).length : keys!.length;
+    const keys = isArray ? null : Object.keys(obj).filter((k) => obj[k] !== undefined);
+    const n = isArray ? (obj as unknown as unknown[]).length : keys!.length;
     if (n === 0) {
       out += isArray ? "[]" : "{}";
-    } else {
-      const inner = indent === undefined ? "" : newline(level + 1);
-      const sep = indent === undefined ? ", " : ",";
-      out += isArray ? "[" : "{";
-      for (let i = 0; i < n; i++) {
-        if (i > 0) out += sep;
-        out += inner;
-        let x: unknown;
-        if (isArray) {
-          x = (obj as unknown[])[i];
-          at.push(i);
-          if (x === undefined) throw new SerializationError("undefined cannot be written as JSON", [...at]);
-        } else {
-          const k = keys![i]!;
-          x = (obj as Record<string, unknown>)[k];
-          at.push(k);
-          out += pyJsonString(k, ensureAscii) + ": ";
-        }
-        write(x, level + 1);
-        at.pop();
-      }
-      out += (indent === undefined ? "" : newline(level)) + (isArray ? "]" : "}");
+      return;
     }
-    open.pop();
+    const inner = indent === undefined ? "" : newline(level + 1);
+    const sep = indent === undefined ? ", " : ",";
+    out += isArray ? "[" : "{";
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out += sep;
+      out += inner;
+      const k = isArray ? i : keys![i]!;
+      at.push(k);
+      if (!isArray) out += pyJsonString(k as string, ensureAscii) + ": ";
+      write(obj[k], level + 1);
+      at.pop();
+    }
+    out += (indent === undefined ? "" : newline(level)) + (isArray ? "]" : "}");
   };
 
   write(value, 0);
@@ -188,6 +314,7 @@ export function isPySpace(c: string): boolean {
  * (kept) and U+001C..U+001F, U+0085 (removed). Scans inward from both ends: linear in the length.
  */
 export function pyStrip(s: string): string {
+  if (typeof s !== "string") throw new InvalidArgumentError(`expected a string, got ${describeValue(s)}`, ["s"]);
   let start = 0;
   let end = s.length;
   while (start < end && isPySpace(s[start]!)) start++;

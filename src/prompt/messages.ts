@@ -1,87 +1,176 @@
 /**
- * Conversation input: the accepted shapes (OpenAI / Hugging Face chat messages, plus this library's
- * own parsed `AssistantMessage`), their validation, and normalisation into one internal form that
- * both dialects render. Data flows one way: raw input → `NormalizedMessage[]` → segments.
+ * Conversation input: the accepted shapes (OpenAI Chat Completions messages as the `openai` SDK
+ * types them, Hugging Face chat messages, and this library's own parsed `AssistantMessage`), their
+ * validation, and normalisation into one internal form that both dialects render.
+ *
+ * Data flows one way: raw input → `NormalizedMessage[]` (a snapshot: plain data, every property of
+ * the input read exactly once) → segments. Nothing after `normalizeMessages` looks at the caller's
+ * objects again, so what is checked is what is written.
  */
-import { z } from "zod";
-import { InvalidMessageError, SerializationError, SpecialTokenError, type ErrorPath } from "../base/errors.js";
-import { MAX_JSON_DEPTH } from "../base/python.js";
-import { findSpecialToken, specialTokenRegExp } from "../base/tokens.js";
+import { describeValue, InvalidMessageError, type ErrorPath } from "../base/errors.js";
+import { MAX_JSON_VALUES, plainJson } from "../base/python.js";
+import { readLength, readProperty, safeIsArray } from "../base/read.js";
+import { isToolName, TOOL_NAME_RULE } from "../base/tokens.js";
+import type { Piece } from "./segments.js";
+import { fieldGuard, type SpecialTokenPolicy } from "./special-tokens.js";
 
 // ---------------------------------------------------------------------------------------------
-// Input schema (one source of truth: the exported types are inferred from it)
+// Accepted input (hand-written types; `openai`'s ChatCompletionMessageParam is assignable to ChatMessage)
 // ---------------------------------------------------------------------------------------------
 
-const TextPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+/** A text content part (`{ type: "text", text }`). */
+export interface TextPart {
+  type: "text";
+  text: string;
+}
 
-/** Message content: a string, or OpenAI-style text parts (joined with "\n", as vLLM does). */
-const ContentSchema = z.union([z.string(), z.array(TextPartSchema)]);
+/** A Hugging Face image part (`{ type: "image" }`); only Llama 3.2 Vision reads images. */
+export interface ImagePart {
+  type: "image";
+  [key: string]: unknown;
+}
 
-const ArgumentsSchema = z.union([z.record(z.string(), z.unknown()), z.string()]);
+/** An OpenAI image part (`{ type: "image_url", image_url: { url } }`); only Llama 3.2 Vision reads images. */
+export interface ImageUrlPart {
+  type: "image_url";
+  image_url: { url: string; detail?: string };
+}
+
+/** An OpenAI audio part. Accepted by the types, refused when rendered: Llama 3.x reads no audio. */
+export interface InputAudioPart {
+  type: "input_audio";
+  input_audio: unknown;
+}
+
+/** An OpenAI file part. Accepted by the types, refused when rendered: pass the file's text instead. */
+export interface FilePart {
+  type: "file";
+  file: unknown;
+}
+
+/** An OpenAI refusal part of an assistant message: accepted and ignored. */
+export interface RefusalPart {
+  type: "refusal";
+  refusal: string;
+}
+
+/** Any content part a message may carry. */
+export type ContentPart = TextPart | ImagePart | ImageUrlPart | InputAudioPart | FilePart | RefusalPart;
+
+/** Message content as accepted on input: a string, or content parts. */
+export type MessageContent = string | readonly ContentPart[];
 
 /** A tool call in OpenAI shape: `{ id?, type: "function", function: { name, arguments } }`. */
-const OpenAIToolCallSchema = z.object({
-  id: z.string().optional(),
-  type: z.literal("function").optional(),
-  function: z.object({
-    name: z.string().min(1, "tool name must be a non-empty string"),
-    arguments: ArgumentsSchema.optional(),
-  }),
-});
+export interface OpenAIFunctionToolCall {
+  id?: string;
+  type?: "function";
+  function: {
+    name: string;
+    /** A JSON string (OpenAI) or an object (Hugging Face). */
+    arguments?: string | Readonly<Record<string, unknown>>;
+  };
+}
+
+/** An OpenAI custom-tool call (free-form input): accepted by the types, refused when rendered. */
+export interface OpenAICustomToolCall {
+  id?: string;
+  type: "custom";
+  custom: { name: string; input: string };
+}
+
+/** A tool call on an OpenAI-shaped assistant message. */
+export type OpenAIToolCall = OpenAIFunctionToolCall | OpenAICustomToolCall;
 
 /** A tool call in this library's parsed shape (`ToolCall`): `{ name, arguments, id?, format?, raw? }`. */
-const FlatToolCallSchema = z.object({
-  id: z.string().optional(),
-  name: z.string().min(1, "tool name must be a non-empty string"),
-  arguments: ArgumentsSchema.optional(),
-  format: z.string().optional(),
-  raw: z.string().optional(),
-});
+export interface FlatToolCall {
+  id?: string;
+  name: string;
+  arguments?: string | Readonly<Record<string, unknown>>;
+  /** Ignored when rendering. */
+  format?: string;
+  /** Ignored when rendering. */
+  raw?: string;
+}
 
-const StopReasonSchema = z.enum(["eot", "eom", "end_of_text", "length", "none"]);
+/** How an assistant turn ended. */
+export type MessageStopReason = "eot" | "eom" | "end_of_text" | "length" | "none";
 
-const SystemMessageSchema = z.object({ role: z.literal("system"), content: ContentSchema });
-const UserMessageSchema = z.object({ role: z.literal("user"), content: ContentSchema });
-const AssistantMessageSchema = z.object({
-  role: z.literal("assistant"),
-  content: ContentSchema.nullish(),
-  tool_calls: z.array(OpenAIToolCallSchema).nullish(),
-  toolCalls: z.array(FlatToolCallSchema).nullish(),
-  stopReason: StopReasonSchema.optional(),
-});
-/** Tool output: any JSON value. A string is JSON-quoted by the `hf` dialect (template quirk). */
-const ToolMessageSchema = z.object({
-  role: z.enum(["tool", "ipython"]),
-  content: z.unknown(),
-  tool_call_id: z.string().optional(),
-  name: z.string().optional(),
-});
+/** A system message; OpenAI's `developer` role is rendered as `system`. */
+export interface SystemChatMessage {
+  role: "system" | "developer";
+  content: MessageContent;
+  /** Accepted and ignored (never read). */
+  name?: string;
+}
 
-const MessageSchema = z.discriminatedUnion("role", [
-  SystemMessageSchema,
-  UserMessageSchema,
-  AssistantMessageSchema,
-  ToolMessageSchema,
-]);
+/** A user message. */
+export interface UserChatMessage {
+  role: "user";
+  content: MessageContent;
+  /** Accepted and ignored (never read). */
+  name?: string;
+}
 
-/** A text content part (`{ type: "text", text }`). Images are not supported: Llama 3.1 is text-only. */
-export type TextPart = z.infer<typeof TextPartSchema>;
-/** Message content as accepted on input. */
-export type MessageContent = z.infer<typeof ContentSchema>;
-/** An OpenAI-style tool call on an assistant message. */
-export type OpenAIToolCall = z.infer<typeof OpenAIToolCallSchema>;
+/**
+ * An assistant message: OpenAI shape (`tool_calls`, or the deprecated `function_call`), or a
+ * parsed `AssistantMessage` (`toolCalls`, `stopReason`).
+ */
+export interface AssistantChatMessage {
+  role: "assistant";
+  content?: MessageContent | null;
+  tool_calls?: readonly OpenAIToolCall[] | null;
+  toolCalls?: readonly FlatToolCall[] | null;
+  /** OpenAI's deprecated single call. */
+  function_call?: { name: string; arguments?: string | Readonly<Record<string, unknown>> } | null;
+  stopReason?: MessageStopReason;
+  /** Accepted and ignored (never read). */
+  name?: string;
+  /** Accepted and ignored (never read). */
+  refusal?: string | null;
+  /** Accepted and ignored (never read). */
+  audio?: unknown;
+  /** Accepted and ignored (never read). */
+  annotations?: unknown;
+}
+
+/** Tool output (`tool`, Llama's `ipython`): a string, text parts, or any JSON value. */
+export interface ToolChatMessage {
+  role: "tool" | "ipython";
+  content: unknown;
+  /** Kept on the normalised message (no Llama 3.1 format writes it). */
+  tool_call_id?: string | null;
+  /** Accepted and ignored (never read). */
+  name?: string;
+}
+
+/** OpenAI's deprecated function result: rendered like a tool result. */
+export interface FunctionChatMessage {
+  role: "function";
+  content: string | null;
+  /** Accepted and ignored (never read). */
+  name: string;
+}
+
 /** A chat message as accepted by `renderPrompt` / `renderSegments`. */
-export type ChatMessage = z.input<typeof MessageSchema>;
+export type ChatMessage = SystemChatMessage | UserChatMessage | AssistantChatMessage | ToolChatMessage | FunctionChatMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Normalised form
 // ---------------------------------------------------------------------------------------------
 
-/** A tool call after normalisation: arguments decoded to an object. */
+/** A content part after normalisation. Paths point at the part in the caller's input. */
+export type NormalizedPart = { type: "text"; text: string; path: ErrorPath } | { type: "image"; path: ErrorPath };
+
+/** Content after normalisation: a string (at `path`), or parts. */
+export type NormalizedContent = string | NormalizedPart[];
+
+/** A tool call after normalisation: arguments decoded to a plain object. */
 export interface NormalizedToolCall {
   id: string | undefined;
   name: string;
   arguments: Record<string, unknown>;
+  /** Where the call's arguments are in the input (`["messages", 1, "tool_calls", 0, "function", "arguments"]`). */
+  argumentsPath: ErrorPath;
 }
 
 /** One message after validation and normalisation. `index` is its position in the input array. */
@@ -90,98 +179,307 @@ export type NormalizedMessage =
       kind: "text";
       index: number;
       role: "system" | "user" | "assistant";
-      /** As given: a string or text parts (each dialect joins parts its own way: see {@link contentText}). */
-      content: string | TextPart[];
+      content: NormalizedContent;
       /** Assistant messages only: how the turn ended, when the caller says (e.g. a parsed message). */
-      stopReason?: "eot" | "eom" | "end_of_text" | "length" | "none";
+      stopReason?: MessageStopReason;
     }
   | {
       kind: "tool_call";
       index: number;
       role: "assistant";
-      /** Text content of the assistant message alongside its calls ("" when none), as given. */
-      content: string | TextPart[];
+      /** Text content of the assistant message alongside its calls ("" when none). */
+      content: NormalizedContent;
       calls: NormalizedToolCall[];
-      stopReason: "eot" | "eom" | "end_of_text" | "length" | "none" | undefined;
+      stopReason: MessageStopReason | undefined;
     }
-  | { kind: "tool_result"; index: number; role: "ipython"; content: unknown };
+  | {
+      kind: "tool_result";
+      index: number;
+      role: "ipython";
+      /** Plain JSON data (a snapshot of the input). */
+      content: unknown;
+      /** The `tool_call_id` of an OpenAI tool message. */
+      toolCallId: string | undefined;
+    };
 
-/** What to do with special-token text found in content (see SPEC: prompt injection). */
-export type SpecialTokenPolicy = "reject" | "strip" | "allow";
+export type { SpecialTokenPolicy };
 
 // ---------------------------------------------------------------------------------------------
-// Validation
+// Validation (one walk over the input; each property read once)
 // ---------------------------------------------------------------------------------------------
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  if (issue.code === "invalid_union" && "note" in issue && issue.note === "No matching discriminator") {
-    const role = getAt(input, issue.path);
-    return role === undefined
-      ? `"role" is missing; expected one of "system", "user", "assistant", "tool", "ipython"`
-      : `unknown role ${JSON.stringify(role)}; expected one of "system", "user", "assistant", "tool", "ipython"`;
-  }
-  if (issue.code === "invalid_union") {
-    const value = getAt(input, issue.path);
-    const last = issue.path[issue.path.length - 1];
-    if (last === "content" || typeof last === "number") {
-      return `expected a string or an array of {type: "text", text} parts, got ${describeValue(value)}`;
-    }
-    if (last === "arguments") return `expected an object or a JSON string, got ${describeValue(value)}`;
-    return `invalid value ${describeValue(value)}`;
-  }
-  if (issue.code === "invalid_type") {
-    const value = getAt(input, issue.path);
-    return value === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
-  }
-  if (issue.code === "invalid_value") {
-    return `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}, got ${describeValue(getAt(input, issue.path))}`;
-  }
-  return issue.message;
+const ROLES = `"system", "developer", "user", "assistant", "tool", "ipython", "function"`;
+const STOP_REASONS: readonly string[] = ["eot", "eom", "end_of_text", "length", "none"];
+
+const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidMessageError(message, path, options);
+
+/** One normalisation: the policy and the value budget shared by every message. */
+interface Reader {
+  policy: SpecialTokenPolicy;
+  budget: { left: number };
+  /** The per-field guard of each role (see `fieldGuard`), made once. */
+  guards: Map<string, ((s: string, path: ErrorPath) => string) | undefined>;
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return v.length > 40 ? `a string` : JSON.stringify(v);
-  if (typeof v === "object") return "an object";
-  return `${typeof v} ${String(v)}`;
+function guardFor(r: Reader, role: string): ((s: string, path: ErrorPath) => string) | undefined {
+  if (!r.guards.has(role)) r.guards.set(role, fieldGuard(r.policy, role));
+  return r.guards.get(role);
 }
 
-function getAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur: unknown = root;
-  for (const k of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
+function read(obj: object, key: string | number, path: ErrorPath): unknown {
+  return readProperty(obj, key, path, invalid);
 }
 
-/** Decodes OpenAI-style JSON-string arguments; an object is taken as is. */
-function decodeArguments(args: unknown, path: ErrorPath): Record<string, unknown> {
-  if (args === undefined) return {};
-  if (typeof args !== "string") return args as Record<string, unknown>;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args);
-  } catch (e) {
-    throw new InvalidMessageError(`arguments is a string but not valid JSON (${(e as Error).message})`, path, { cause: e });
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new InvalidMessageError(`arguments must decode to a JSON object, got ${describeValue(parsed)}`, path);
-  }
-  return parsed as Record<string, unknown>;
+function isObject(v: unknown): v is object {
+  return v !== null && typeof v === "object" && !safeIsArray(v);
+}
+
+function spend(r: Reader, path: ErrorPath): void {
+  if (--r.budget.left < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
+}
+
+/** A string written as message text: the per-field special-token check (or strip) applied. */
+function text(r: Reader, s: string, path: ErrorPath, role: string): string {
+  const guard = guardFor(r, role);
+  return guard === undefined ? s : guard(s, path);
+}
+
+/** A JSON value (tool arguments, tool output): snapshot as plain data, each string checked. */
+function json(r: Reader, v: unknown, path: ErrorPath, role: string): unknown {
+  return plainJson(v, path, { budget: r.budget, onString: guardFor(r, role) });
 }
 
 /**
- * Message content as one string. Text parts are joined with `separator`: `"\n"` in the `hf`
- * dialect (as vLLM does; the template itself would print a Python list), `""` in the `meta`
- * dialect (Meta's ChatFormat encodes the items back to back).
+ * Validates and normalises a conversation, applying the per-field special-token `policy` to every
+ * string read (see `special-tokens.ts`). Throws `InvalidMessageError` naming the message index and
+ * field for the first problem found; `SerializationError` for a JSON value that cannot be written;
+ * `SpecialTokenError` for a token under `"reject"`.
  */
-export function contentText(content: string | readonly TextPart[], separator: string): string {
-  return typeof content === "string" ? content : content.map((p) => p.text).join(separator);
+export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy = "allow"): NormalizedMessage[] {
+  if (!safeIsArray(messages)) {
+    throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
+  }
+  const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: new Map() };
+  const n = readLength(messages, ["messages"], invalid);
+  const out: NormalizedMessage[] = [];
+  for (let index = 0; index < n; index++) {
+    spend(r, ["messages", index]);
+    out.push(normalizeMessage(r, read(messages, index, ["messages"]), index));
+  }
+  return out;
 }
 
-/** True when `v` is a non-empty array of `{type: "text", text}` parts. */
+function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMessage {
+  const at: ErrorPath = ["messages", index];
+  if (!isObject(raw)) {
+    throw invalid(`expected a message object, got ${raw === undefined ? "undefined (a hole in a sparse array?)" : describeValue(raw)}`, at);
+  }
+  const role = read(raw, "role", at);
+  switch (role) {
+    case "system":
+    case "developer":
+    case "user": {
+      const name = role === "user" ? "user" : "system";
+      const content = readContent(r, raw, at, name);
+      if (content === undefined) throw invalid(`is required (a string or an array of content parts)`, [...at, "content"]);
+      return { kind: "text", index, role: name, content };
+    }
+    case "assistant":
+      return normalizeAssistant(r, raw, index);
+    case "tool":
+    case "ipython":
+    case "function": {
+      const content = read(raw, "content", at);
+      if (content === undefined) throw invalid(`is required (tool output: a string or any JSON value)`, [...at, "content"]);
+      const toolCallId = role === "function" ? undefined : optionalString(raw, "tool_call_id", at);
+      return { kind: "tool_result", index, role: "ipython", content: json(r, content, [...at, "content"], "ipython"), toolCallId };
+    }
+    default:
+      throw invalid(
+        role === undefined ? `"role" is missing; expected one of ${ROLES}` : `unknown role ${describeValue(role)}; expected one of ${ROLES}`,
+        [...at, "role"],
+      );
+  }
+}
+
+/** `content`: a string or parts; `undefined` when absent or null (the caller decides). */
+function readContent(r: Reader, raw: object, at: ErrorPath, role: string): NormalizedContent | undefined {
+  const path = [...at, "content"];
+  const v = read(raw, "content", at);
+  if (typeof v === "string") return text(r, v, path, role);
+  if (v === null || v === undefined) return undefined;
+  if (safeIsArray(v)) return readParts(r, v, path, role);
+  throw invalid(`expected a string or an array of content parts ({type: "text", text}), got ${describeValue(v)}`, path);
+}
+
+function readParts(r: Reader, arr: unknown[], path: ErrorPath, role: string): NormalizedPart[] {
+  const n = readLength(arr, path, invalid);
+  const out: NormalizedPart[] = [];
+  for (let j = 0; j < n; j++) {
+    const at = [...path, j];
+    spend(r, at);
+    const p = read(arr, j, path);
+    if (!isObject(p)) throw invalid(`expected a content part object ({type: "text", text}), got ${describeValue(p)}`, at);
+    const type = read(p, "type", at);
+    switch (type) {
+      case "text": {
+        const t = read(p, "text", at);
+        if (typeof t !== "string") throw invalid(`expected a string, got ${describeValue(t)}`, [...at, "text"]);
+        out.push({ type: "text", text: text(r, t, [...at, "text"], role), path: [...at, "text"] });
+        break;
+      }
+      case "image":
+      case "image_url":
+        out.push({ type: "image", path: at });
+        break;
+      case "refusal":
+        if (role !== "assistant") throw invalid(`a refusal part belongs to an assistant message`, [...at, "type"]);
+        break; // accepted and ignored
+      case "input_audio":
+      case "audio":
+        throw invalid(`audio cannot be rendered: Llama 3.x models read text (and, Llama 3.2 Vision, images)`, at);
+      case "file":
+        throw invalid(`a file part cannot be rendered: Llama 3.x models read text; pass the file's text as a text part`, at);
+      default:
+        throw invalid(`unknown content part type ${describeValue(type)}; expected "text" (or "image" / "image_url" for Llama 3.2 Vision)`, [...at, "type"]);
+    }
+  }
+  return out;
+}
+
+function optionalString(raw: object, key: string, at: ErrorPath): string | undefined {
+  const v = read(raw, key, at);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw invalid(`expected a string, got ${describeValue(v)}`, [...at, key]);
+  return v;
+}
+
+function toolName(v: unknown, path: ErrorPath): string {
+  if (!isToolName(v)) throw invalid(`expected a tool name (${TOOL_NAME_RULE}), got ${describeValue(v)}`, path);
+  return v;
+}
+
+function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMessage {
+  const at: ErrorPath = ["messages", index];
+  const content = readContent(r, raw, at, "assistant");
+  const openai = read(raw, "tool_calls", at);
+  const flat = read(raw, "toolCalls", at);
+  const legacy = read(raw, "function_call", at);
+  const stop = read(raw, "stopReason", at);
+  if (stop !== undefined && !STOP_REASONS.includes(stop as string)) {
+    throw invalid(`expected one of ${STOP_REASONS.map((s) => `"${s}"`).join(", ")}, got ${describeValue(stop)}`, [...at, "stopReason"]);
+  }
+  const stopReason = stop as MessageStopReason | undefined;
+  const given = [openai, flat, legacy].filter((v) => v !== undefined && v !== null).length;
+  if (given > 1) throw invalid(`give one of tool_calls (OpenAI shape), toolCalls or function_call, not several`, at);
+
+  let calls: NormalizedToolCall[] | undefined;
+  if (openai !== undefined && openai !== null) {
+    // OpenAI-shaped `tool_calls: []` stays a (zero-call) tool-call turn: the template raises on it, and so do we.
+    calls = readCalls(r, openai, [...at, "tool_calls"], (c, cp) => openAICall(r, c, cp));
+  } else if (flat !== undefined && flat !== null) {
+    // A parsed reply without calls has `toolCalls: []`: that is a plain turn.
+    const list = readCalls(r, flat, [...at, "toolCalls"], (c, cp) => ({
+      id: optionalString(c, "id", cp),
+      name: toolName(read(c, "name", cp), [...cp, "name"]),
+      arguments: decodeArguments(r, read(c, "arguments", cp), [...cp, "arguments"]),
+      argumentsPath: [...cp, "arguments"],
+    }));
+    if (list.length > 0) calls = list;
+  } else if (legacy !== undefined && legacy !== null) {
+    const cp = [...at, "function_call"];
+    if (!isObject(legacy)) throw invalid(`expected {name, arguments}, got ${describeValue(legacy)}`, cp);
+    calls = [
+      {
+        id: undefined,
+        name: toolName(read(legacy, "name", cp), [...cp, "name"]),
+        arguments: decodeArguments(r, read(legacy, "arguments", cp), [...cp, "arguments"]),
+        argumentsPath: [...cp, "arguments"],
+      },
+    ];
+  }
+  if (calls === undefined) {
+    if (content === undefined) throw invalid(`is required when the assistant message has no tool calls`, [...at, "content"]);
+    return { kind: "text", index, role: "assistant", content, ...(stopReason ? { stopReason } : {}) };
+  }
+  return { kind: "tool_call", index, role: "assistant", content: content ?? "", calls, stopReason };
+}
+
+function readCalls(r: Reader, v: unknown, path: ErrorPath, one: (call: object, path: ErrorPath) => NormalizedToolCall): NormalizedToolCall[] {
+  if (!safeIsArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
+  const n = readLength(v, path, invalid);
+  const out: NormalizedToolCall[] = [];
+  for (let j = 0; j < n; j++) {
+    const cp = [...path, j];
+    spend(r, cp);
+    const c = read(v, j, path);
+    if (!isObject(c)) throw invalid(`expected a tool call object, got ${describeValue(c)}`, cp);
+    out.push(one(c, cp));
+  }
+  return out;
+}
+
+function openAICall(r: Reader, c: object, cp: ErrorPath): NormalizedToolCall {
+  const type = read(c, "type", cp);
+  if (type === "custom") {
+    throw invalid(`a custom tool call (type "custom", free-form input) has no Llama 3.x prompt format; use function tools`, [...cp, "type"]);
+  }
+  if (type !== undefined && type !== "function") throw invalid(`expected "function", got ${describeValue(type)}`, [...cp, "type"]);
+  const id = optionalString(c, "id", cp);
+  const fp = [...cp, "function"];
+  const fn = read(c, "function", cp);
+  if (!isObject(fn)) throw invalid(`expected {name, arguments}, got ${describeValue(fn)}`, fp);
+  const name = toolName(read(fn, "name", fp), [...fp, "name"]);
+  return { id, name, arguments: decodeArguments(r, read(fn, "arguments", fp), [...fp, "arguments"]), argumentsPath: [...fp, "arguments"] };
+}
+
+/** Arguments: absent → `{}`; an OpenAI JSON string is decoded; an object is snapshot. Either must be an object. */
+function decodeArguments(r: Reader, args: unknown, path: ErrorPath): Record<string, unknown> {
+  if (args === undefined) return {};
+  let value = args;
+  if (typeof args === "string") {
+    try {
+      value = JSON.parse(args);
+    } catch (e) {
+      throw invalid(`arguments is a string but not valid JSON (${e instanceof SyntaxError ? e.message : "too deeply nested"})`, path, { cause: e });
+    }
+    if (!isObject(value)) throw invalid(`arguments must decode to a JSON object, got ${describeValue(value)}`, path);
+  } else if (!isObject(args)) {
+    throw invalid(`expected an object or a JSON string, got ${describeValue(args)}`, path);
+  }
+  const copy = json(r, value, path, "assistant");
+  if (!isObject(copy)) throw invalid(`expected an object or a JSON string (its toJSON() gave ${describeValue(copy)})`, path);
+  return copy as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content as written
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Message content as pieces of text to write, each with its source, parts separated by `separator`
+ * (`"\n"` in the `hf` dialect, as vLLM joins them; `""` in `meta`, as Meta's ChatFormat encodes them
+ * back to back). Image parts are refused: text models read no images.
+ */
+export function contentPieces(content: NormalizedContent, separator: string, path: ErrorPath, role: string): Piece[] {
+  if (typeof content === "string") return [{ text: content, source: { path, role } }];
+  const out: Piece[] = [];
+  for (const p of content) {
+    if (p.type === "image") {
+      throw invalid(`an image cannot be rendered for a text model: Llama 3.1 and 3.3 read text only (images need Llama 3.2 Vision)`, p.path);
+    }
+    if (out.length > 0 && separator !== "") out.push({ text: separator });
+    out.push({ text: p.text, source: { path: p.path, role } });
+  }
+  return out;
+}
+
+/** Message content as one string (see {@link contentPieces}). */
+export function contentText(content: NormalizedContent, separator: string, path: ErrorPath = []): string {
+  return typeof content === "string" ? content : contentPieces(content, separator, path, "").map((p) => p.text).join("");
+}
+
+/** True when `v` (plain data) is a non-empty array of `{type: "text", text}` parts. */
 export function isTextParts(v: unknown): v is TextPart[] {
   return (
     Array.isArray(v) &&
@@ -190,178 +488,13 @@ export function isTextParts(v: unknown): v is TextPart[] {
   );
 }
 
-/**
- * Validates and normalises a conversation. Throws `InvalidMessageError` naming the message index
- * and field for the first problem found.
- */
-export function normalizeMessages(messages: unknown): NormalizedMessage[] {
-  if (!Array.isArray(messages)) {
-    throw new InvalidMessageError(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
-  }
-  return messages.map((raw, index): NormalizedMessage => {
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new InvalidMessageError(`expected a message object, got ${describeValue(raw)}`, ["messages", index]);
-    }
-    const result = MessageSchema.safeParse(raw);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new InvalidMessageError(describeIssue(issue, raw), ["messages", index, ...(issue.path as (string | number)[])], {
-        cause: result.error,
-      });
-    }
-    const m = result.data;
-    switch (m.role) {
-      case "system":
-      case "user":
-        return { kind: "text", index, role: m.role, content: m.content };
-      case "tool":
-      case "ipython":
-        if (!("content" in raw) || m.content === undefined) {
-          throw new InvalidMessageError(`is required (tool output: a string or any JSON value)`, ["messages", index, "content"]);
-        }
-        return { kind: "tool_result", index, role: "ipython", content: m.content };
-      case "assistant": {
-        if (m.tool_calls && m.toolCalls) {
-          throw new InvalidMessageError(`give either tool_calls (OpenAI shape) or toolCalls, not both`, ["messages", index]);
-        }
-        const openai = m.tool_calls ?? undefined;
-        // A parsed reply without calls has `toolCalls: []`: that is a plain turn. (OpenAI-shaped
-        // `tool_calls: []` is not: the template raises on it, and so do we.)
-        const flat = m.toolCalls && m.toolCalls.length > 0 ? m.toolCalls : undefined;
-        if (openai === undefined && flat === undefined) {
-          if (m.content === null || m.content === undefined) {
-            throw new InvalidMessageError(`is required when the assistant message has no tool calls`, ["messages", index, "content"]);
-          }
-          return { kind: "text", index, role: "assistant", content: m.content, ...(m.stopReason ? { stopReason: m.stopReason } : {}) };
-        }
-        const key = openai ? "tool_calls" : "toolCalls";
-        const calls: NormalizedToolCall[] = openai
-          ? openai.map((c, j) => ({
-              id: c.id,
-              name: c.function.name,
-              arguments: decodeArguments(c.function.arguments, ["messages", index, key, j, "function", "arguments"]),
-            }))
-          : flat!.map((c, j) => ({ id: c.id, name: c.name, arguments: decodeArguments(c.arguments, ["messages", index, key, j, "arguments"]) }));
-        return { kind: "tool_call", index, role: "assistant", content: m.content ?? "", calls, stopReason: m.stopReason };
-      }
-    }
+/** Tool output written as text: a string, or (plain) text parts, as pieces with their sources. */
+export function toolTextPieces(content: string | TextPart[], separator: string, path: ErrorPath): Piece[] {
+  if (typeof content === "string") return [{ text: content, source: { path, role: "ipython" } }];
+  const out: Piece[] = [];
+  content.forEach((p, j) => {
+    if (j > 0 && separator !== "") out.push({ text: separator });
+    out.push({ text: p.text, source: { path: [...path, j, "text"], role: "ipython" } });
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Special tokens inside content (prompt injection)
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Applies the special-token policy to every string inside `value` (deeply, including object keys),
- * returning the value with tokens stripped (policy "strip"), unchanged ("allow"), or throwing a
- * `SpecialTokenError` naming the path, role and token ("reject").
- */
-export function applySpecialTokenPolicy<T>(value: T, policy: SpecialTokenPolicy, path: ErrorPath, role?: string): T {
-  if (policy === "allow") return value;
-  if (typeof value === "string") {
-    if (!value.includes("<|")) return value;
-  } else if (value !== null && typeof value === "object" && !mayHoldTokenText(value)) {
-    return value;
-  }
-  const ancestors = new Set<object>();
-  // One mutable path, copied only for an error: this walks every tool definition on every render.
-  const at: Array<string | number> = [...path];
-  const visitString = (v: string): string => {
-    if (!v.includes("<|")) return v;
-    const m = findSpecialToken(v);
-    if (!m) return v;
-    if (policy === "reject") throw new SpecialTokenError(m.token, [...at], role);
-    return stripSpecialTokens(v);
-  };
-  const visit = (v: unknown): unknown => {
-    if (typeof v === "string") return visitString(v);
-    if (v === null || typeof v !== "object") return v;
-    if (ancestors.has(v)) throw new SerializationError("circular reference", [...at]);
-    if (ancestors.size >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
-    ancestors.add(v);
-    let result: unknown = v;
-    if (Array.isArray(v)) {
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < v.length; i++) {
-        at.push(i);
-        const y = visit(v[i]);
-        at.pop();
-        if (y !== v[i]) (copy ??= v.slice())[i] = y;
-      }
-      if (copy) result = copy;
-    } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
-      let changed = false;
-      const entries: Array<[string, unknown]> = [];
-      for (const k of Object.keys(v)) {
-        const x = (v as Record<string, unknown>)[k];
-        at.push(k);
-        const k2 = visitString(k);
-        const y = visit(x);
-        at.pop();
-        if (y !== x || k2 !== k) changed = true;
-        entries.push([k2, y]);
-      }
-      if (changed) result = Object.fromEntries(entries);
-    }
-    ancestors.delete(v);
-    return result;
-  };
-  return visit(value) as T;
-}
-
-/**
- * Fast pre-check for the common case: no string anywhere in `value` contains "<|" (one native
- * JSON.stringify instead of a walk). Values JSON.stringify cannot write (cycles, BigInt, deep
- * nesting) answer true, so the walk runs and reports them properly.
- */
-function mayHoldTokenText(value: object): boolean {
-  try {
-    return JSON.stringify(value)?.includes("<|") ?? false;
-  } catch {
-    return true;
-  }
-}
-
-const TOKEN_AT_END = new RegExp(`(?:${specialTokenRegExp().source})$`);
-
-/**
- * Removes every special token, including those that removing another one forms
- * ("<|eot<|eot_id|>_id|>" → ""). One pass over the characters: at each `|>` the last 32 output
- * characters (tokens are at most 31 long) are checked, after earlier removals, so nesting is free.
- */
-function stripSpecialTokens(v: string): string {
-  const out: string[] = [];
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    out.push(c);
-    if (c !== ">" || out[out.length - 2] !== "|") continue;
-    const m = TOKEN_AT_END.exec(out.slice(-32).join(""));
-    if (m) out.length -= m[0].length;
-  }
-  return out.join("");
-}
-
-/** Applies the special-token policy to every field of every normalised message. */
-export function checkMessagesForSpecialTokens(messages: NormalizedMessage[], policy: SpecialTokenPolicy): NormalizedMessage[] {
-  if (policy === "allow") return messages;
-  return messages.map((m) => {
-    const at: ErrorPath = ["messages", m.index];
-    switch (m.kind) {
-      case "text":
-        return { ...m, content: applySpecialTokenPolicy(m.content, policy, [...at, "content"], m.role) };
-      case "tool_result":
-        return { ...m, content: applySpecialTokenPolicy(m.content, policy, [...at, "content"], "ipython") };
-      case "tool_call":
-        return {
-          ...m,
-          content: applySpecialTokenPolicy(m.content, policy, [...at, "content"], "assistant"),
-          calls: m.calls.map((c, j) => ({
-            ...c,
-            name: applySpecialTokenPolicy(c.name, policy, [...at, "tool_calls", j, "function", "name"], "assistant"),
-            arguments: applySpecialTokenPolicy(c.arguments, policy, [...at, "tool_calls", j, "function", "arguments"], "assistant"),
-          })),
-        };
-    }
-  });
+  return out;
 }

@@ -12,7 +12,8 @@ import {
   type ToolPromptFormat,
 } from "../base/options.js";
 import { InvalidOptionsError } from "../base/errors.js";
-import { applySpecialTokenPolicy } from "./messages.js";
+import { plainJson } from "../base/python.js";
+import { fieldGuard } from "./special-tokens.js";
 
 /** Render options after validation, defaults applied. */
 export interface ResolvedRenderOptions {
@@ -48,16 +49,19 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     }
   }
   const specialTokens = (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject";
+  const guard = fieldGuard(specialTokens);
+  // The option check made each definition a plain-data snapshot; this applies the per-field policy.
   const tools = ((o.tools as ToolDefinition[] | null | undefined) ?? null)?.map((t, i) =>
-    applySpecialTokenPolicy(t, specialTokens, ["options", "tools", i]),
+    guard !== undefined && mayHoldTokenText(t) ? (plainJson(t, ["options", "tools", i], { onString: guard }) as ToolDefinition) : t,
   ) ?? null;
-  const date = o.dateString as string | Date | undefined;
+  const given = o.dateString as string | Date | undefined;
+  const date = typeof given === "string" && guard !== undefined ? guard(given, ["options", "dateString"]) : given;
   return {
     dialect,
     llamaVersion: (o.llamaVersion as LlamaVersion | undefined) ?? "3.1",
     tools,
     builtinTools: (o.builtinTools as string[] | null | undefined) ?? null,
-    dateString: typeof date === "string" ? applySpecialTokenPolicy(date, specialTokens, ["options", "dateString"]) : date,
+    dateString: date,
     toolsInUserMessage: (o.toolsInUserMessage as boolean | undefined) ?? true,
     toolsInUserMessageGiven: o.toolsInUserMessage !== undefined,
     addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
@@ -70,3 +74,12 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
 }
 
 export type { RenderOptions };
+
+/** False when no string of `value` (plain data, as the option check made it) contains "<|". */
+function mayHoldTokenText(value: unknown): boolean {
+  try {
+    return JSON.stringify(value)?.includes("<|") ?? false;
+  } catch {
+    return true; // a BigInt: let the walk decide
+  }
+}

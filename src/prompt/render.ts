@@ -5,7 +5,7 @@
 import type { RenderOptions } from "../base/options.js";
 import { renderHf } from "./hf/dialect.js";
 import { renderMeta } from "./meta/dialect.js";
-import { checkMessagesForSpecialTokens, normalizeMessages, type ChatMessage } from "./messages.js";
+import { normalizeMessages, type ChatMessage } from "./messages.js";
 import { resolveRenderOptions } from "./options.js";
 import { segmentsToString, type Segment } from "./segments.js";
 
@@ -21,7 +21,9 @@ export type PromptOptions = RenderOptions;
  */
 export function renderSegments(messages: readonly ChatMessage[], options?: RenderOptions): Segment[] {
   const opts = resolveRenderOptions(options);
-  const normalized = checkMessagesForSpecialTokens(normalizeMessages(messages), opts.specialTokens);
+  // One snapshot of the input (each property read once), strings checked per field; the dialects
+  // render only from it, and check every text segment again as written (SegmentBuilder.build).
+  const normalized = normalizeMessages(messages, opts.specialTokens);
   const segments = opts.dialect === "meta" ? renderMeta(normalized, opts) : renderHf(normalized, opts);
   // addBos: false — for a server that adds <|begin_of_text|> itself when it tokenizes the string.
   return opts.addBos ? segments : segments.slice(1);

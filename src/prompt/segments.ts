@@ -4,6 +4,8 @@
  * can never turn into a control token, whatever it contains.
  */
 import { SPECIAL_TOKENS, type SpecialTokenName } from "../base/tokens.js";
+import type { SpecialTokenPolicy } from "../base/options.js";
+import { guardWrittenText, type SourcedRange, type TextSource } from "./special-tokens.js";
 
 /** A run of plain text. Adjacent text is always merged, so a text segment lies between two specials. */
 export interface TextSegment {
@@ -22,14 +24,65 @@ export interface SpecialSegment {
 /** A piece of a rendered prompt. */
 export type Segment = TextSegment | SpecialSegment;
 
-/** Accumulates segments, merging adjacent text and dropping empty text. */
+/** A piece of text to write and, when it comes from the input, where from. */
+export interface Piece {
+  text: string;
+  source?: TextSource;
+}
+
+/**
+ * Accumulates segments, merging adjacent text and dropping empty text. Each piece of text written
+ * from the input carries its source, so that the final check ({@link SegmentBuilder.build}) can name
+ * the field(s) a special token came from.
+ */
 export class SegmentBuilder {
   private readonly out: Segment[] = [];
+  /** Sourced ranges of each text segment of `out` (same index). */
+  private readonly ranges: Array<SourcedRange[] | undefined> = [];
   private pending = "";
+  private pendingRanges: SourcedRange[] = [];
 
-  /** Appends plain text. */
-  text(s: string): this {
+  /** Appends plain text; `source` says which input field it was written from (none: the dialect's own text). */
+  text(s: string, source?: TextSource): this {
+    if (source !== undefined && s !== "") this.pendingRanges.push({ start: this.pending.length, end: this.pending.length + s.length, source });
     this.pending += s;
+    return this;
+  }
+
+  /**
+   * Appends pieces of text, dropping the leading and trailing characters for which `trimmed` holds
+   * across piece boundaries (Python's `str.strip()` of the joined text when `trimmed` is `isPySpace`).
+   */
+  pieces(pieces: readonly Piece[], trimmed?: (c: string) => boolean): this {
+    if (trimmed === undefined) {
+      for (const p of pieces) this.text(p.text, p.source);
+      return this;
+    }
+    // First kept character: (piece, offset); last kept character: (piece, offset).
+    let a = 0;
+    let ai = 0;
+    for (; a < pieces.length; a++, ai = 0) {
+      const t = pieces[a]!.text;
+      while (ai < t.length && trimmed(t[ai]!)) ai++;
+      if (ai < t.length) break;
+    }
+    if (a === pieces.length) return this;
+    // Piece a has a kept character at ai, so this stops at some b >= a with bi > ai.
+    let b = pieces.length - 1;
+    let bi = 0;
+    for (; b >= a; b--) {
+      const t = pieces[b]!.text;
+      const stop = b === a ? ai : 0;
+      bi = t.length;
+      while (bi > stop && trimmed(t[bi - 1]!)) bi--;
+      if (bi > stop) break;
+    }
+    for (let k = a; k <= b; k++) {
+      const p = pieces[k]!;
+      const from = k === a ? ai : 0;
+      const to = k === b ? bi : p.text.length;
+      this.text(from === 0 && to === p.text.length ? p.text : p.text.slice(from, to), p.source);
+    }
     return this;
   }
 
@@ -37,18 +90,39 @@ export class SegmentBuilder {
   special(token: SpecialTokenName): this {
     this.flush();
     this.out.push({ type: "special", token, id: SPECIAL_TOKENS[token], text: token });
+    this.ranges.push(undefined);
     return this;
   }
 
-  /** The segments so far. */
-  build(): Segment[] {
+  /**
+   * The segments so far. Unless `policy` is `"allow"`, every text segment is checked as written — the
+   * one place that sees fields joined — and a special token in it is refused (`"reject"`: a
+   * `SpecialTokenError` naming the field, or both fields when the token spans two) or removed
+   * (`"strip"`, so that the result holds none).
+   */
+  build(policy: SpecialTokenPolicy = "allow"): Segment[] {
     this.flush();
-    return this.out.slice();
+    if (policy === "allow") return this.out.slice();
+    const result: Segment[] = [];
+    for (let i = 0; i < this.out.length; i++) {
+      const seg = this.out[i]!;
+      if (seg.type === "special" || !seg.text.includes("<|")) {
+        result.push(seg);
+        continue;
+      }
+      const text = guardWrittenText(seg.text, this.ranges[i] ?? [], policy);
+      if (text !== "") result.push(text === seg.text ? seg : { type: "text", text });
+    }
+    return result;
   }
 
   private flush(): void {
-    if (this.pending !== "") this.out.push({ type: "text", text: this.pending });
+    if (this.pending !== "") {
+      this.out.push({ type: "text", text: this.pending });
+      this.ranges.push(this.pendingRanges.length > 0 ? this.pendingRanges : undefined);
+    }
     this.pending = "";
+    this.pendingRanges = [];
   }
 }
 

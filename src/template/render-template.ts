@@ -1,37 +1,51 @@
 /**
  * Rendering a user-supplied chat template (a fine-tune's own `chat_template`) with
- * @huggingface/jinja, from the same message input as `renderPrompt`.
+ * @huggingface/jinja, from the same message input as `renderPrompt`, with the special-token policy
+ * applied to what the template writes.
  */
 import { Template } from "@huggingface/jinja";
-import { InvalidOptionsError, TemplateRenderError } from "../base/errors.js";
-import { checkMessagesForSpecialTokens, contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
-import type { RenderOptions } from "../base/options.js";
+import { describeValue, InvalidArgumentError, InvalidOptionsError, TemplateRenderError, type ErrorPath } from "../base/errors.js";
+import { RENDER_KEYS, type RenderOptions } from "../base/options.js";
+import { plainJson } from "../base/python.js";
+import { safeIsArray } from "../base/read.js";
+import { specialTokenRegExp } from "../base/tokens.js";
+import { contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
 import { resolveRenderOptions } from "../prompt/options.js";
+import { fieldGuard, stripSpecialTokens, writtenTokenError, type SourcedRange } from "../prompt/special-tokens.js";
 
 /** Options of {@link renderWithTemplate}. */
-export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect"> {
-  /** `bos_token` (default `"<|begin_of_text|>"`). */
+export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "toolPromptFormat" | "lossyTools"> {
+  /** `bos_token` (default `"<|begin_of_text|>"`). Written as given: it is meant to be a special token. */
   bosToken?: string;
-  /** `eos_token` (default `"<|eot_id|>"`). */
+  /** `eos_token` (default `"<|eot_id|>"`). Written as given: it is meant to be a special token. */
   eosToken?: string;
-  /** Further template variables, passed as given (they override nothing above). */
+  /**
+   * Further template variables (they override nothing above). Unless `specialTokens` is `"allow"`,
+   * they must be JSON data (read once, like tool arguments: functions are refused) and their strings
+   * are checked like message content.
+   */
   variables?: Record<string, unknown>;
 }
+
+/** The render options a template reads (the meta dialect's options do not apply). */
+const TEMPLATE_KEYS = RENDER_KEYS.filter((k) => k !== "dialect" && k !== "toolPromptFormat" && k !== "lossyTools");
+const OWN_KEYS = ["bosToken", "eosToken", "variables"];
 
 const compiled = new Map<string, Template>();
 
 /** Messages as Hugging Face templates expect them: string content, tool_calls with object arguments. */
 function toHfMessages(messages: NormalizedMessage[]): Record<string, unknown>[] {
   return messages.map((m) => {
+    const at = ["messages", m.index, "content"];
     switch (m.kind) {
       case "text":
-        return { role: m.role, content: contentText(m.content, "\n") };
+        return { role: m.role, content: contentText(m.content, "\n", at) };
       case "tool_result":
-        return { role: "tool", content: m.content };
+        return m.toolCallId === undefined ? { role: "tool", content: m.content } : { role: "tool", content: m.content, tool_call_id: m.toolCallId };
       case "tool_call":
         return {
           role: "assistant",
-          content: contentText(m.content, "\n"),
+          content: contentText(m.content, "\n", at),
           tool_calls: m.calls.map((c) => ({
             ...(c.id !== undefined ? { id: c.id } : {}),
             type: "function",
@@ -42,53 +56,232 @@ function toHfMessages(messages: NormalizedMessage[]): Record<string, unknown>[] 
   });
 }
 
-/**
- * Renders any Jinja chat template (e.g. a fine-tune's `tokenizer_config.json` `chat_template`)
- * with @huggingface/jinja. Messages are validated and normalised as for `renderPrompt`
- * (text parts joined, `arguments` JSON strings decoded, `tool` results passed with role `tool`),
- * and the same special-token policy applies. Template variables: `messages`, `tools`,
- * `builtin_tools`, `date_string`, `tools_in_user_message`, `add_generation_prompt`,
- * `bos_token`, `eos_token`, plus `variables`. Unset options are left undefined, so the template's
- * own defaults apply.
- *
- * Note: @huggingface/jinja 0.5.x differs from Python Jinja2 in places (no `reject` filter, JavaScript
- * `trim` and float formatting); for the official Llama 3.1 template use `renderPrompt`, which is exact.
- *
- * @throws TemplateRenderError when the template does not parse or raises while rendering.
- * @example
- * renderWithTemplate(myTemplate, [{ role: "user", content: "Hi" }], { addGenerationPrompt: true })
- */
-export function renderWithTemplate(template: string, messages: readonly ChatMessage[], options: TemplateRenderOptions = {}): string {
-  const { bosToken, eosToken, variables, ...renderOptions } = options;
-  if ("dialect" in renderOptions && renderOptions.dialect !== undefined) {
-    throw new InvalidOptionsError("renderWithTemplate renders the given template; dialect does not apply", ["dialect"]);
+/** The options object read once: render options apart, the template's own options checked. */
+function readTemplateOptions(options: unknown): { render: Record<string, unknown>; bosToken: string; eosToken: string; variables: unknown } {
+  const render: Record<string, unknown> = {};
+  const result = { render, bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>", variables: undefined as unknown };
+  if (options === undefined || options === null) return result;
+  if (typeof options !== "object" || safeIsArray(options)) {
+    throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, ["options"]);
   }
-  const opts = resolveRenderOptions(renderOptions);
-  const normalized = checkMessagesForSpecialTokens(normalizeMessages(messages), opts.specialTokens);
+  let entries: Array<[string, unknown]>;
+  try {
+    entries = Object.keys(options).map((k) => [k, (options as Record<string, unknown>)[k]]);
+  } catch (cause) {
+    throw new InvalidOptionsError(`the options object could not be read`, ["options"], { cause });
+  }
+  for (const [k, v] of entries) {
+    if (v === undefined) continue;
+    if (k === "dialect") throw new InvalidOptionsError("renderWithTemplate renders the given template; dialect does not apply", ["options", k]);
+    if (k === "bosToken" || k === "eosToken") {
+      if (typeof v !== "string") throw new InvalidOptionsError(`expected a string, got ${describeValue(v)}`, ["options", k]);
+      result[k] = v;
+    } else if (k === "variables") {
+      if (v === null || typeof v !== "object" || safeIsArray(v)) {
+        throw new InvalidOptionsError(`expected an object of template variables, got ${describeValue(v)}`, ["options", k]);
+      }
+      result.variables = v;
+    } else if ((TEMPLATE_KEYS as readonly string[]).includes(k)) {
+      render[k] = v;
+    } else {
+      throw new InvalidOptionsError(`unknown option; options read here: ${[...TEMPLATE_KEYS, ...OWN_KEYS].join(", ")}`, ["options", k]);
+    }
+  }
+  return result;
+}
+
+function errorText(e: unknown): string {
+  try {
+    if (e instanceof Error) return String(e.message);
+    return String(e);
+  } catch {
+    return "an error that cannot be described";
+  }
+}
+
+function compile(template: string): Template {
   let tmpl = compiled.get(template);
   if (!tmpl) {
     try {
       tmpl = new Template(template);
     } catch (e) {
-      throw new TemplateRenderError(`the chat template does not parse: ${(e as Error).message}`, { cause: e });
+      throw new TemplateRenderError(`the chat template does not parse: ${errorText(e)}`, { cause: e });
     }
     if (compiled.size > 32) compiled.clear();
     compiled.set(template, tmpl);
   }
-  const vars: Record<string, unknown> = {
-    ...variables,
-    messages: toHfMessages(normalized),
-    bos_token: bosToken ?? "<|begin_of_text|>",
-    eos_token: eosToken ?? "<|eot_id|>",
-    add_generation_prompt: opts.addGenerationPrompt,
-    tools: opts.tools,
-  };
-  if (opts.builtinTools !== null) vars.builtin_tools = opts.builtinTools;
-  if (opts.dateString !== undefined) vars.date_string = opts.dateString;
-  if (options.toolsInUserMessage !== undefined) vars.tools_in_user_message = opts.toolsInUserMessage;
+  return tmpl;
+}
+
+function run(tmpl: Template, vars: Record<string, unknown>): string {
   try {
     return tmpl.render(vars);
   } catch (e) {
-    throw new TemplateRenderError(`the chat template failed to render: ${(e as Error).message}`, { cause: e });
+    throw new TemplateRenderError(`the chat template failed to render: ${errorText(e)}`, { cause: e });
   }
+}
+
+/**
+ * Renders any Jinja chat template (e.g. a fine-tune's `tokenizer_config.json` `chat_template`)
+ * with @huggingface/jinja. Messages are validated and normalised as for `renderPrompt`
+ * (text parts joined with "\n", `arguments` JSON strings decoded, `tool` results passed with role
+ * `tool` and their `tool_call_id`), and the same special-token policy applies — to the input field
+ * by field, and to what the template writes (see docs/security.md: a second render in which every
+ * `<`, `|` and `>` of the input is replaced tells the template's own special tokens from those the
+ * input forms). Template variables: `messages`, `tools`, `builtin_tools`, `date_string`,
+ * `tools_in_user_message`, `add_generation_prompt`, `bos_token`, `eos_token`, plus `variables`.
+ * Unset options are left undefined, so the template's own defaults apply.
+ *
+ * Note: @huggingface/jinja 0.5.x differs from Python Jinja2 in places (no `reject` filter, JavaScript
+ * `trim` and float formatting); for the official Llama 3.1 template use `renderPrompt`, which is exact.
+ *
+ * @throws TemplateRenderError when the template does not parse, raises while rendering, or (unless
+ *   `specialTokens` is `"allow"`) reacts to `<`, `|`, `>` in the input so that its output cannot be checked.
+ * @example
+ * renderWithTemplate(myTemplate, [{ role: "user", content: "Hi" }], { addGenerationPrompt: true })
+ */
+export function renderWithTemplate(template: string, messages: readonly ChatMessage[], options?: TemplateRenderOptions | null): string {
+  if (typeof template !== "string") {
+    throw new InvalidArgumentError(`expected the chat template's source (a string), got ${describeValue(template)}`, ["template"]);
+  }
+  const own = readTemplateOptions(options);
+  const opts = resolveRenderOptions(own.render, TEMPLATE_KEYS);
+  const policy = opts.specialTokens;
+  const normalized = normalizeMessages(messages, policy);
+  const variables =
+    own.variables === undefined
+      ? {}
+      : policy === "allow"
+        ? (own.variables as Record<string, unknown>) // passed as given, functions included
+        : (plainJson(own.variables, ["options", "variables"], { onString: fieldGuard(policy) }) as Record<string, unknown>);
+  const tmpl = compile(template);
+
+  // The input the template reads (bos/eos tokens are the caller's declaration of the template's
+  // special tokens, and are not input).
+  const input: Record<string, unknown> = { ...variables, messages: toHfMessages(normalized), tools: opts.tools };
+  if (opts.builtinTools !== null) input.builtin_tools = opts.builtinTools;
+  if (opts.dateString !== undefined) input.date_string = opts.dateString;
+  const fixed: Record<string, unknown> = { bos_token: own.bosToken, eos_token: own.eosToken, add_generation_prompt: opts.addGenerationPrompt };
+  if (own.render.toolsInUserMessage !== undefined) fixed.tools_in_user_message = opts.toolsInUserMessage;
+
+  const out = run(tmpl, { ...input, ...fixed });
+  if (policy === "allow") return out;
+  return checkTemplateOutput(out, tmpl, template, input, fixed, own, policy);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the template writes: its own special tokens vs tokens formed by the input
+// ---------------------------------------------------------------------------------------------
+
+const DELIMITERS = /[<|>]/;
+const PRIVATE_USE = /[\uE000-\uF8FF]/g;
+
+/**
+ * Checks the template's output. Every `<`, `|` and `>` of every input string (keys included) is
+ * replaced by a private-use character of the same length that appears nowhere else, and the template
+ * is rendered again. If the template only copies input text, the second output with those characters
+ * mapped back is the first one; then a special token of the first output that is not at the same
+ * place in the second has at least one delimiter character from the input: the input formed it. Those
+ * are refused (`"reject"`) or removed (`"strip"`, repeatedly, so the result holds none the input
+ * formed). A template that reacts to those characters (compares, splits, escapes them) gives a
+ * different second output; its output cannot be checked and a TemplateRenderError says so.
+ */
+function checkTemplateOutput(
+  out: string,
+  tmpl: Template,
+  source: string,
+  input: Record<string, unknown>,
+  fixed: Record<string, unknown>,
+  own: { bosToken: string; eosToken: string },
+  policy: "reject" | "strip",
+): string {
+  // Input strings that hold a delimiter, and private-use characters already in use anywhere.
+  const sourced: Array<{ path: ErrorPath; text: string }> = [];
+  const used = new Set<string>();
+  const note = (s: string) => {
+    for (const c of s.match(PRIVATE_USE) ?? []) used.add(c);
+  };
+  [source, own.bosToken, own.eosToken, out].forEach(note);
+  walkStrings(input, [], (s, path) => {
+    note(s);
+    if (DELIMITERS.test(s)) sourced.push({ path: inputPath(path), text: s });
+  });
+  if (sourced.length === 0) return out; // every delimiter of the output is the template's own
+  const marks: string[] = [];
+  for (let cp = 0xe000; marks.length < 3; cp++) if (!used.has(String.fromCharCode(cp))) marks.push(String.fromCharCode(cp));
+  const [lt, bar, gt] = marks as [string, string, string];
+  const mask = (s: string) => (DELIMITERS.test(s) ? s.replace(/[<|>]/g, (c) => (c === "<" ? lt : c === "|" ? bar : gt)) : s);
+  const shadow = run(tmpl, { ...(mapStrings(input, mask) as Record<string, unknown>), ...fixed });
+  const unmasked = shadow.replace(new RegExp(`[${lt}${bar}${gt}]`, "g"), (c) => (c === lt ? "<" : c === bar ? "|" : ">"));
+  if (unmasked !== out) {
+    throw new TemplateRenderError(
+      `the template treats "<", "|" or ">" in the input differently from other characters (it compares, splits or escapes them), ` +
+        `so its own special tokens cannot be told apart from ones the input forms; pass specialTokens: "allow" to render it unchecked`,
+    );
+  }
+  const isMark = (i: number) => shadow[i] === lt || shadow[i] === bar || shadow[i] === gt;
+  for (const m of out.matchAll(specialTokenRegExp("g"))) {
+    const start = m.index;
+    if (shadow.startsWith(m[0], start)) continue; // the template's own token
+    if (policy === "strip") return stripSpecialTokens(out, isMark);
+    throw writtenTokenError(m[0], 0, attribute(m[0], sourced));
+  }
+  return out;
+}
+
+/** Paths of the template input as the caller gave them (`messages` and `options`). */
+function inputPath(path: ReadonlyArray<string | number>): ErrorPath {
+  const [head, ...rest] = path;
+  if (head === "messages") return ["messages", ...rest];
+  if (head === "tools") return ["options", "tools", ...rest];
+  if (head === "date_string") return ["options", "dateString"];
+  if (head === "builtin_tools") return ["options", "builtinTools", ...rest];
+  return ["options", "variables", ...path];
+}
+
+/**
+ * Best-effort names for the fields a formed token came from: input strings that end with a start of
+ * the token, start with an end of it, or lie inside it. Ranges are reported as covering the token.
+ */
+function attribute(token: string, sourced: Array<{ path: ErrorPath; text: string }>): SourcedRange[] {
+  const hits: SourcedRange[] = [];
+  for (const { path, text } of sourced) {
+    let part = false;
+    for (let k = 1; k < token.length && !part; k++) {
+      part = (text.endsWith(token.slice(0, k)) && DELIMITERS.test(token.slice(0, k))) || (text.startsWith(token.slice(k)) && DELIMITERS.test(token.slice(k)));
+    }
+    if (part || (text.length > 0 && token.includes(text))) hits.push({ start: 0, end: token.length, source: { path } });
+    if (hits.length === 2) break;
+  }
+  return hits;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p: unknown = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** Calls `f` with every string (keys included) of plain data, and its path. */
+function walkStrings(v: unknown, path: Array<string | number>, f: (s: string, path: ReadonlyArray<string | number>) => void): void {
+  if (typeof v === "string") f(v, path);
+  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, [...path, i], f));
+  else if (isPlainObject(v)) {
+    for (const k of Object.keys(v)) {
+      f(k, [...path, k]);
+      walkStrings(v[k], [...path, k], f);
+    }
+  }
+}
+
+/** Plain data with `f` applied to every string (keys included); anything else as it is. */
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === "string") return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) Object.defineProperty(out, f(k), { value: mapStrings(v[k], f), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
 }

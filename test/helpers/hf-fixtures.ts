@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChatMessage, PromptOptions } from "../../src/index.js";
+import type { ChatMessage, OpenAIFunctionToolCall, PromptOptions } from "../../src/index.js";
+import type { AssistantChatMessage } from "../../src/prompt/messages.js";
+
+/** A message of the fixtures: its tool calls are all function calls (the template knows no other). */
+export type FixtureMessage =
+  | Exclude<ChatMessage, AssistantChatMessage>
+  | (Omit<AssistantChatMessage, "tool_calls"> & { tool_calls?: OpenAIFunctionToolCall[] | null });
 
 /** One golden case: inputs in the template's variable names (as render_reference.py takes them). */
 export interface HfCase {
   id: string;
-  messages: ChatMessage[];
+  messages: FixtureMessage[];
   tools?: PromptOptions["tools"];
   builtin_tools?: string[];
   date_string?: string;

@@ -5,9 +5,9 @@
  * read side by side. Quirks are reproduced on purpose; README.md lists them.
  */
 import { TemplateError } from "../../base/errors.js";
-import { contentText, type NormalizedMessage } from "../messages.js";
+import { contentPieces, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
-import { pyJsonDumps, pyStr, pyStrip } from "../../base/python.js";
+import { isPySpace, pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
 
@@ -28,12 +28,10 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   if (messages.length === 0) {
     throw new TemplateError("empty_conversation", "the conversation has no messages; the template needs at least one");
   }
-  let systemMessage = "";
+  // The system message's text, trimmed as the template's `| trim` does (written further down).
   const first = messages[0]!;
-  if (first.kind === "text" && first.role === "system") {
-    systemMessage = pyStrip(contentText(first.content, "\n"));
-    messages = messages.slice(1);
-  }
+  const system = first.kind === "text" && first.role === "system" ? first : undefined;
+  if (system !== undefined) messages = messages.slice(1);
 
   // System message + builtin tools
   out.special("<|start_header_id|>").text("system").special("<|end_header_id|>").text("\n\n");
@@ -42,13 +40,13 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
   }
   out.text("Cutting Knowledge Date: December 2023\n");
-  out.text("Today Date: " + hfDate(opts.dateString) + "\n\n");
+  out.text("Today Date: ").text(hfDate(opts.dateString), DATE_SOURCE).text("\n\n");
   if (tools !== null && !opts.toolsInUserMessage) {
     out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
     out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]) + "\n\n");
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i] }).text("\n\n");
   }
-  out.text(systemMessage);
+  if (system !== undefined) out.pieces(contentPieces(system.content, "\n", ["messages", system.index, "content"], "system"), isPySpace);
   out.special("<|eot_id|>");
 
   // Custom tools are passed in the first user message with some extra guidance.
@@ -76,8 +74,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("Given the following functions, please respond with a JSON for a function call ");
     out.text("with its proper arguments that best answers the given prompt.\n\n");
     out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]) + "\n\n");
-    out.text(pyStrip(contentText(carrier.content, "\n")));
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i] }).text("\n\n");
+    out.pieces(contentPieces(carrier.content, "\n", ["messages", carrier.index, "content"], "user"), isPySpace);
     out.special("<|eot_id|>");
   }
 
@@ -85,7 +83,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     switch (message.kind) {
       case "text":
         out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
-        out.text(pyStrip(contentText(message.content, "\n"))).special("<|eot_id|>");
+        out.pieces(contentPieces(message.content, "\n", ["messages", message.index, "content"], message.role), isPySpace).special("<|eot_id|>");
         break;
       case "tool_call": {
         if (message.calls.length !== 1) {
@@ -98,6 +96,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
           );
         }
         const call = message.calls[0]!;
+        const source = { path: call.argumentsPath, role: "assistant" };
         out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
         if (builtin !== null && builtin.includes(call.name)) {
           const args = Object.entries(call.arguments).map(([k, v]) => {
@@ -110,9 +109,10 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
             }
             return `${k}="${v}"`;
           });
-          out.special("<|python_tag|>").text(`${call.name}.call(${args.join(", ")})`);
+          out.special("<|python_tag|>").text(`${call.name}.call(`).text(args.join(", "), source).text(")");
         } else {
-          out.text(`{"name": "${call.name}", "parameters": ${pyJsonDumps(call.arguments, {}, ["messages", message.index, "tool_calls", 0, "function", "arguments"])}}`);
+          // The name satisfies isToolName (checked when the message was read): nothing to escape.
+          out.text(`{"name": "${call.name}", "parameters": `).text(pyJsonDumps(call.arguments, {}, call.argumentsPath), source).text("}");
         }
         // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
         out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
@@ -123,7 +123,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
         const c = message.content;
         // Strings are "iterable" in Jinja, so a string result is JSON-quoted like a mapping or list.
         const iterable = typeof c === "string" || (c !== null && typeof c === "object");
-        out.text(iterable ? pyJsonDumps(c, {}, ["messages", message.index, "content"]) : pyStr(c as number | boolean | null));
+        const at = ["messages", message.index, "content"];
+        out.text(iterable ? pyJsonDumps(c, {}, at) : pyStr(c as number | boolean | null), { path: at, role: "ipython" });
         out.special("<|eot_id|>");
         break;
       }
@@ -133,8 +134,10 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   if (opts.addGenerationPrompt) {
     out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
   }
-  return out.build();
+  return out.build(opts.specialTokens);
 }
+
+const DATE_SOURCE = { path: ["options", "dateString"] };
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 

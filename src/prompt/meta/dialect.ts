@@ -12,19 +12,19 @@
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
-import { contentText, isTextParts, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
+import { contentPieces, isTextParts, toolTextPieces, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { toMetaTool, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
-import { SegmentBuilder, type Segment } from "../segments.js";
+import { SegmentBuilder, type Piece, type Segment } from "../segments.js";
 import {
   builtinToolsPrompt,
+  formatMetaDate,
   functionTagCustomToolsPrompt,
   jsonCustomToolsPrompt,
   META_BUILTIN_TOOLS,
   pythonListToolsPrompt,
-  systemDefaultPrompt,
 } from "./system-prompts.js";
 
 export type { ToolPromptFormat };
@@ -48,29 +48,36 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
     const pre = systemPreamble(messages, opts, format, opts.lossyTools);
     rest = pre.rest;
-    header(out, "system").text(pre.system).special("<|eot_id|>");
-    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser).special("<|eot_id|>");
+    header(out, "system").pieces(pre.system, pre.trimNewlines ? (c) => c === "\n" : undefined).special("<|eot_id|>");
+    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser, TOOLS_SOURCE).special("<|eot_id|>");
   }
 
   for (const m of rest) {
     switch (m.kind) {
       case "text":
         // A parsed assistant turn that stopped with <|eom_id|> keeps it: the model expects to continue.
-        header(out, m.role).text(contentText(m.content, "")).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
+        header(out, m.role)
+          .pieces(contentPieces(m.content, "", ["messages", m.index, "content"], m.role))
+          .special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
         break;
       case "tool_result": {
         header(out, "ipython");
         const c = m.content;
+        const at = ["messages", m.index, "content"];
         // A string, or text parts (encoded back to back as ChatFormat does), is written as is.
-        out.text(typeof c === "string" || isTextParts(c) ? contentText(c, "") : pyJsonDumps(c, { ensureAscii: true }, ["messages", m.index, "content"]));
+        if (typeof c === "string" || isTextParts(c)) out.pieces(toolTextPieces(c, "", at));
+        else out.text(pyJsonDumps(c, { ensureAscii: true }, at), { path: at, role: "ipython" });
         out.special("<|eot_id|>");
         break;
       }
       case "tool_call": {
         header(out, "assistant");
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
-        out.text(contentText(m.content, ""));
-        m.calls.forEach((call, j) => out.text(encodeToolCall(call, format, ["messages", m.index, "tool_calls", j])));
+        out.pieces(contentPieces(m.content, "", ["messages", m.index, "content"], "assistant"));
+        for (const call of m.calls) {
+          const path = call.name === "code_interpreter" ? [...call.argumentsPath, "code"] : call.argumentsPath;
+          out.text(encodeToolCall(call, format), { path, role: "assistant" });
+        }
         out.special(endsWithEom(m) ? "<|eom_id|>" : "<|eot_id|>");
         break;
       }
@@ -78,8 +85,11 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   }
 
   if (opts.addGenerationPrompt) header(out, "assistant");
-  return out.build();
+  return out.build(opts.specialTokens);
 }
+
+const TOOLS_SOURCE = { path: ["options", "tools"] };
+const DATE_SOURCE = { path: ["options", "dateString"] };
 
 function header(out: SegmentBuilder, role: string): SegmentBuilder {
   return out.special("<|start_header_id|>").text(role).special("<|end_header_id|>").text("\n\n");
@@ -92,24 +102,24 @@ function endsWithEom(m: Extract<NormalizedMessage, { kind: "tool_call" }>): bool
 
 /**
  * `ToolUtils.encode_tool_call`. Built-ins write only their `query` (other arguments are dropped, as in
- * the reference); code_interpreter writes its `code` raw.
+ * the reference); code_interpreter writes its `code` raw. Error paths start at `call.argumentsPath`.
  */
-export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptFormat, path: (string | number)[] = []): string {
+export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptFormat): string {
   const args = call.arguments;
+  const argPath = [...call.argumentsPath];
   switch (call.name) {
     case "brave_search":
     case "wolfram_alpha":
     case "photogen":
-      return `${call.name}.call(query="${scalarArgument(args, "query", call.name, path)}")`;
+      return `${call.name}.call(query="${scalarArgument(args, "query", call.name, argPath)}")`;
     case "code_interpreter": {
       const code = args.code;
       if (typeof code !== "string") {
-        throw new InvalidMessageError(`code_interpreter call needs a string "code" argument`, [...path, "arguments", "code"]);
+        throw new InvalidMessageError(`code_interpreter call needs a string "code" argument`, [...argPath, "code"]);
       }
       return code;
     }
   }
-  const argPath = [...path, "arguments"];
   switch (format) {
     case "json":
       return pyJsonDumps({ type: "function", name: call.name, parameters: args }, { ensureAscii: true }, argPath);
@@ -117,17 +127,17 @@ export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptForma
       return `<function=${call.name}>${pyJsonDumps(args, { ensureAscii: true }, argPath)}</function>`;
     case "python_list":
       return `[${call.name}(${Object.entries(args)
-        .map(([k, v]) => `${k}=${formatPythonListValue(v, [...path, "arguments", k])}`)
+        .map(([k, v]) => `${k}=${formatPythonListValue(v, [...argPath, k])}`)
         .join(", ")})]`;
   }
 }
 
 function scalarArgument(args: Record<string, unknown>, key: string, tool: string, path: (string | number)[]): string {
   const v = args[key];
-  if (v === undefined) throw new InvalidMessageError(`${tool} call needs a "${key}" argument`, [...path, "arguments", key]);
+  if (v === undefined) throw new InvalidMessageError(`${tool} call needs a "${key}" argument`, [...path, key]);
   if (typeof v === "string") return v;
   if (v === null || typeof v === "number" || typeof v === "boolean") return pyStr(v);
-  throw new InvalidMessageError(`${tool} call: "${key}" must be a string, number, boolean or null`, [...path, "arguments", key]);
+  throw new InvalidMessageError(`${tool} call: "${key}" must be a string, number, boolean or null`, [...path, key]);
 }
 
 /**
@@ -152,46 +162,53 @@ export function formatPythonListValue(value: unknown, path: (string | number)[] 
  * The system prompt the reference builds from tools and date (Llama3Interface.system_messages for
  * "json"/"function_tag", the Llama 3.2 tool augmentation for "python_list"), given options
  * `tools` / `builtinTools` / `dateString`. A leading system message of the conversation is merged in
- * as the instruction. Tools whose name is a built-in's count as that built-in.
+ * as the instruction. Tools whose name is a built-in's count as that built-in. The system prompt is
+ * returned as pieces, each with its source, for the final special-token check.
  */
 function systemPreamble(
   messages: NormalizedMessage[],
   opts: ResolvedRenderOptions,
   format: ToolPromptFormat,
   lossy: boolean,
-): { system: string; toolsUser: string | undefined; rest: NormalizedMessage[] } {
+): { system: Piece[]; trimNewlines: boolean; toolsUser: string | undefined; rest: NormalizedMessage[] } {
   const builtin: string[] = [...(opts.builtinTools ?? [])];
   const custom: MetaToolDefinition[] = [];
   (opts.tools ?? []).forEach((t) => {
     const name = toolDefinitionName(t);
     if (name !== undefined && BUILTIN.has(name)) builtin.push(name);
-    else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_OPTIONS) naming the tool and property
+    else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_TOOL_DEFINITION) naming the tool and property
   });
 
-  let instruction: string | undefined;
+  let instruction: Piece[] = [];
   let rest = messages;
   const first = messages[0];
   if (first !== undefined && first.kind === "text" && first.role === "system") {
-    instruction = contentText(first.content, "");
+    instruction = contentPieces(first.content, "", ["messages", first.index, "content"], "system");
     rest = messages.slice(1);
   }
-  const date = systemDefaultPrompt({ date: opts.dateString });
+  const hasInstruction = instruction.some((p) => p.text !== "");
+  // SystemDefaultGenerator: "Cutting Knowledge Date: December 2023\nToday Date: {date}".
+  const d = opts.dateString;
+  const date: Piece[] = [
+    { text: "Cutting Knowledge Date: December 2023\nToday Date: " },
+    { text: typeof d === "string" ? d : formatMetaDate(d ?? new Date()), source: DATE_SOURCE },
+  ];
 
   if (format === "python_list" && custom.length > 0) {
-    let sys = "";
-    if (builtin.length > 0) sys += builtinToolsPrompt(builtin) + "\n";
-    if (opts.dateString !== undefined) sys += date + "\n";
-    sys += pythonListToolsPrompt(custom) + "\n";
-    if (instruction) sys += instruction;
-    return { system: sys.replace(/^\n+|\n+$/g, ""), toolsUser: undefined, rest };
+    const sys: Piece[] = [];
+    if (builtin.length > 0) sys.push({ text: builtinToolsPrompt(builtin) + "\n" });
+    if (opts.dateString !== undefined) sys.push(...date, { text: "\n" });
+    sys.push({ text: pythonListToolsPrompt(custom), source: TOOLS_SOURCE }, { text: "\n" });
+    if (hasInstruction) sys.push(...instruction);
+    return { system: sys, trimNewlines: true, toolsUser: undefined, rest };
   }
 
-  let sys = "";
-  if (builtin.length > 0 || custom.length > 0) sys += builtinToolsPrompt([...builtin, ...custom]) + "\n";
-  sys += date;
-  if (instruction) sys += "\n\n" + instruction;
-  sys += "\n";
+  const sys: Piece[] = [];
+  if (builtin.length > 0 || custom.length > 0) sys.push({ text: builtinToolsPrompt([...builtin, ...custom]) + "\n" });
+  sys.push(...date);
+  if (hasInstruction) sys.push({ text: "\n\n" }, ...instruction);
+  sys.push({ text: "\n" });
   let toolsUser: string | undefined;
   if (custom.length > 0) toolsUser = format === "function_tag" ? functionTagCustomToolsPrompt(custom) : jsonCustomToolsPrompt(custom);
-  return { system: sys, toolsUser, rest };
+  return { system: sys, trimNewlines: false, toolsUser, rest };
 }

@@ -6,10 +6,11 @@
  * templates do — and Jinja's own `tojson` (sorted keys, ASCII-only, `<>&'` as `\u003c`...) is used
  * where the templates use it.
  */
-import { InvalidOptionsError, SerializationError } from "../../base/errors.js";
-import { toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
+import { describeValue, InvalidOptionsError, SerializationError } from "../../base/errors.js";
+import { lossyOption, toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
 import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
-import { MAX_JSON_DEPTH, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
+import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
+import { safeIsArray } from "../../base/read.js";
 
 /** A custom tool in Meta's shape or OpenAI's (converted with `openAIToolToMeta`). */
 export type AnyToolDefinition = MetaToolDefinition | OpenAIFunctionTool | ToolDefinition;
@@ -43,7 +44,7 @@ export function formatMetaDate(date: Date = new Date()): string {
  */
 export function systemDefaultPrompt(options: { date?: string | Date } = {}): string {
   checkOptionsObject(options);
-  const d: unknown = options.date;
+  const d: unknown = readOption(options, "date", ["date"]);
   let today: string;
   if (typeof d === "string") today = d;
   else if (d === undefined) today = formatMetaDate(new Date());
@@ -61,35 +62,43 @@ function isValidDate(d: unknown): d is Date {
   }
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof Date) return "an invalid Date";
-  if (typeof v === "number") return `the number ${String(v)}`;
-  if (typeof v === "string") return "a string";
-  return typeof v;
-}
-
 /** Options must be absent or an object (not `null`, not an array). */
 function checkOptionsObject(options: unknown): void {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+  if (options === null || typeof options !== "object" || safeIsArray(options)) {
     throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, []);
   }
 }
 
-/** The tool list must be an array. */
-function checkToolList(tools: unknown): void {
-  if (!Array.isArray(tools)) throw new InvalidOptionsError(`expected an array of tools, got ${describeValue(tools)}`, ["tools"]);
+/** One option, read once; a throwing getter is an InvalidOptionsError. */
+function readOption(options: object, key: string, path: (string | number)[]): unknown {
+  try {
+    return (options as Record<string, unknown>)[key];
+  } catch (cause) {
+    throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, path, { cause });
+  }
 }
 
-/** Checks the tool list and the options shared by the custom-tool generators. */
-function checkCustomToolArgs(tools: unknown, options: unknown): void {
-  checkToolList(tools);
-  checkOptionsObject(options);
-  const lossy = (options as OpenAIToMetaOptions).lossyTools;
-  if (lossy !== undefined && typeof lossy !== "boolean") {
-    throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["options", "lossyTools"]);
+/** The tool list must be an array; returns a plain-data snapshot of it (every property read once). */
+function toolList(tools: unknown): unknown[] {
+  if (!safeIsArray(tools)) throw new InvalidOptionsError(`expected an array of tools, got ${describeValue(tools)}`, ["tools"]);
+  const len = readOption(tools, "length", ["tools"]);
+  const n = typeof len === "number" && Number.isSafeInteger(len) && len >= 0 ? len : 0;
+  const out: unknown[] = [];
+  for (let i = 0; i < n && i < 100_000; i++) {
+    const t = readOption(tools, String(i), ["tools", i]);
+    if (typeof t === "string") out.push(t);
+    else if (t !== null && typeof t === "object" && !safeIsArray(t)) out.push(plainJson(t, ["tools", i]));
+    else throw new InvalidOptionsError(`expected a built-in tool name or a tool definition, got ${describeValue(t)}`, ["tools", i]);
   }
+  return out;
+}
+
+/** Checks the tool list and the options shared by the custom-tool generators; the tools as Meta tools. */
+function customTools(tools: unknown, options: unknown): MetaToolDefinition[] {
+  const list = toolList(tools);
+  checkOptionsObject(options);
+  const lossyTools = lossyOption(options);
+  return list.map((t) => toMetaTool(t, { lossyTools }));
 }
 
 function isBuiltinName(name: unknown): boolean {
@@ -107,10 +116,10 @@ function isBuiltinName(name: unknown): boolean {
  * // "Environment: ipython\nTools: brave_search, wolfram_alpha"
  */
 export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefinition>): string {
-  checkToolList(tools);
+  const list = toolList(tools);
   const builtin: string[] = [];
   let custom = 0;
-  tools.forEach((t: unknown, i) => {
+  list.forEach((t: unknown, i) => {
     let name: string | undefined;
     if (typeof t === "string") name = t;
     else if (t !== null && typeof t === "object" && !Array.isArray(t)) {
@@ -136,8 +145,7 @@ export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefiniti
  * descriptions are inserted unescaped; a missing description prints `None`.
  */
 export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
-  checkCustomToolArgs(tools, options);
-  const custom = tools.map((t) => toMetaTool(t, options));
+  const custom = customTools(tools, options);
   let out =
     "Answer the user's question by making use of the following functions if needed.\n" +
     "If none of the function can be used, please say so.\n" +
@@ -178,8 +186,7 @@ export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], optio
  * parameters are written with Jinja's `tojson`: keys sorted, `default` removed, non-ASCII as `\uXXXX`.
  */
 export function functionTagCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
-  checkCustomToolArgs(tools, options);
-  const custom = tools.map((t) => toMetaTool(t, options));
+  const custom = customTools(tools, options);
   let out = "You have access to the following functions:\n\n";
   for (const t of custom) {
     // model_dump() of each ToolParamDefinition, `default` popped.
@@ -234,13 +241,12 @@ export interface PythonListToolsPromptOptions extends OpenAIToMetaOptions {
  * @example pythonListToolsPrompt(tools, { systemPrompt: "Be brief.\n\n{{ function_description }}" })
  */
 export function pythonListToolsPrompt(tools: readonly AnyToolDefinition[], options: PythonListToolsPromptOptions = {}): string {
-  checkCustomToolArgs(tools, options);
-  const sp: unknown = options.systemPrompt;
+  const custom = customTools(tools, options);
+  const sp: unknown = readOption(options, "systemPrompt", ["systemPrompt"]);
   if (sp !== undefined && sp !== null && typeof sp !== "string") {
     throw new InvalidOptionsError(`expected a string, got ${describeValue(sp)}`, ["systemPrompt"]);
   }
-  const custom = tools.map((t) => toMetaTool(t, options));
-  const template = options.systemPrompt || PYTHON_LIST_DEFAULT_PROMPT; // `system_prompt or DEFAULT_PROMPT`
+  const template = (sp as string | null | undefined) || PYTHON_LIST_DEFAULT_PROMPT; // `system_prompt or DEFAULT_PROMPT`
   const description = pythonListFunctionDescription(custom);
   return jinjaSource(template).replace(/\{\{-?\s*function_description\s*-?\}\}/g, () => description);
 }

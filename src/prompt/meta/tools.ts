@@ -3,8 +3,8 @@
  * `{ tool_name, description, parameters: { name: { param_type, description, required, default } } }`,
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
-import { z } from "zod";
-import { formatPath, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
+import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
+import { plainJson } from "../../base/python.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation
@@ -43,21 +43,6 @@ export interface OpenAIFunctionTool {
   };
 }
 
-/** zod schema of {@link MetaToolParamDefinition} (unknown keys are dropped, as pydantic ignores them). */
-export const MetaToolParamDefinitionSchema = z.object({
-  param_type: z.string(),
-  description: z.string().nullish(),
-  required: z.boolean().nullish(),
-  default: z.unknown().optional(),
-});
-
-/** zod schema of {@link MetaToolDefinition}. */
-export const MetaToolDefinitionSchema = z.object({
-  tool_name: z.string().min(1, "tool_name must be a non-empty string"),
-  description: z.string().nullish(),
-  parameters: z.record(z.string(), MetaToolParamDefinitionSchema).nullish(),
-});
-
 /**
  * A tool definition is invalid, or cannot be converted between Meta's and OpenAI's shape.
  * `property` names the offending parameter when there is one; `path` is the path inside the tool.
@@ -74,9 +59,25 @@ export class MetaToolError extends LlamaPromptError {
   }
 }
 
-/** True when `tool` looks like a Meta tool definition (it has `tool_name`). */
+/** True when `tool` looks like a Meta tool definition (it has `tool_name`). Never throws. */
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
-  return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
+  try {
+    return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
+  } catch {
+    return false; // a revoked Proxy
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * A plain-data snapshot of a caller's tool (every property read once; see `plainJson`). Values that
+ * are not JSON data throw a SerializationError whose path starts inside the tool.
+ */
+function snapshot(tool: unknown): unknown {
+  return plainJson(tool, []);
 }
 
 /**
@@ -98,23 +99,55 @@ function forbiddenParameterError(toolName: string | undefined, path: ErrorPath):
   );
 }
 
-/** Validates a Meta tool definition (throws {@link MetaToolError} naming the field). */
+/**
+ * Validates a Meta tool definition (throws {@link MetaToolError} naming the field) and returns a
+ * plain copy with the known keys only (unknown keys are dropped, as pydantic ignores them).
+ */
 export function parseMetaTool(tool: unknown): MetaToolDefinition {
-  if (isMetaTool(tool)) {
-    const params: unknown = tool.parameters;
-    if (params !== null && typeof params === "object" && hasOwn(params, FORBIDDEN_PARAMETER_NAME)) {
-      throw forbiddenParameterError(typeof tool.tool_name === "string" ? tool.tool_name : undefined, ["parameters", FORBIDDEN_PARAMETER_NAME]);
+  return checkMetaTool(snapshot(tool));
+}
+
+function checkMetaTool(t: unknown): MetaToolDefinition {
+  if (!isRecord(t)) throw new MetaToolError(`expected a Meta tool definition object, got ${describeValue(t)}`, undefined, []);
+  const name = typeof t.tool_name === "string" && t.tool_name !== "" ? t.tool_name : undefined;
+  if (name === undefined) throw new MetaToolError(`tool_name must be a non-empty string, got ${describeValue(t.tool_name)}`, undefined, ["tool_name"]);
+  const out: MetaToolDefinition = { tool_name: name };
+  if ("description" in t) out.description = nullableString(t.description, name, ["description"]);
+  if ("parameters" in t) {
+    const params = t.parameters;
+    if (params === null) out.parameters = null;
+    else if (!isRecord(params)) throw new MetaToolError(`parameters must be an object (parameter name → definition), got ${describeValue(params)}`, name, ["parameters"]);
+    else {
+      if (hasOwn(params, FORBIDDEN_PARAMETER_NAME)) throw forbiddenParameterError(name, ["parameters", FORBIDDEN_PARAMETER_NAME]);
+      const checked: Record<string, MetaToolParamDefinition> = {};
+      for (const [pname, p] of Object.entries(params)) checked[pname] = checkParam(p, name, pname);
+      out.parameters = checked;
     }
   }
-  const r = MetaToolDefinitionSchema.safeParse(tool);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.path as (string | number)[];
-    const name = isMetaTool(tool) && typeof tool.tool_name === "string" ? tool.tool_name : undefined;
-    const property = path[0] === "parameters" && typeof path[1] === "string" ? path[1] : undefined;
-    throw new MetaToolError(issue.message, name, path, property);
+  return out;
+}
+
+function checkParam(p: unknown, tool: string, pname: string): MetaToolParamDefinition {
+  const at = ["parameters", pname];
+  if (!isRecord(p)) throw new MetaToolError(`expected a parameter definition object, got ${describeValue(p)}`, tool, at, pname);
+  if (typeof p.param_type !== "string") {
+    throw new MetaToolError(`param_type must be a string, got ${describeValue(p.param_type)}`, tool, [...at, "param_type"], pname);
   }
-  return r.data as MetaToolDefinition;
+  const out: MetaToolParamDefinition = { param_type: p.param_type };
+  if ("description" in p) out.description = nullableString(p.description, tool, [...at, "description"], pname);
+  if ("required" in p && p.required !== undefined) {
+    if (p.required !== null && typeof p.required !== "boolean") {
+      throw new MetaToolError(`required must be a boolean or null, got ${describeValue(p.required)}`, tool, [...at, "required"], pname);
+    }
+    out.required = p.required;
+  }
+  if ("default" in p) out.default = p.default;
+  return out;
+}
+
+function nullableString(v: unknown, tool: string, path: ErrorPath, property?: string): string | null | undefined {
+  if (v === undefined || v === null || typeof v === "string") return v;
+  throw new MetaToolError(`expected a string or null, got ${describeValue(v)}`, tool, path, property);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +233,26 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
  * {@link MetaToolError} naming the property, unless `lossyTools: true` (then only a missing or
  * non-simple `type` throws).
  */
-export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {}): MetaToolDefinition {
+export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions | null = {}): MetaToolDefinition {
+  return convertOpenAITool(snapshot(tool), lossyOption(options));
+}
+
+/** `lossyTools` of an options argument, checked (absent options: false). */
+export function lossyOption(options: unknown): boolean {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== "object") throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, ["options"]);
+  let lossy: unknown;
+  try {
+    lossy = (options as OpenAIToMetaOptions).lossyTools;
+  } catch (cause) {
+    throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, ["options", "lossyTools"], { cause });
+  }
+  if (lossy !== undefined && typeof lossy !== "boolean") throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["options", "lossyTools"]);
+  return lossy === true;
+}
+
+function convertOpenAITool(tool: unknown, lossyTools: boolean): MetaToolDefinition {
+  const options = { lossyTools };
   if (tool === null || typeof tool !== "object" || Array.isArray(tool)) {
     throw new MetaToolError("expected an OpenAI tool object", undefined, []);
   }
@@ -269,6 +321,8 @@ export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions = {
 }
 
 /** A Meta tool as given (validated), or an OpenAI tool converted with {@link openAIToolToMeta}. */
-export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions = {}): MetaToolDefinition {
-  return isMetaTool(tool) ? parseMetaTool(tool) : openAIToolToMeta(tool, options);
+export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions | null = {}): MetaToolDefinition {
+  const lossy = lossyOption(options);
+  const t = snapshot(tool);
+  return isMetaTool(t) ? checkMetaTool(t) : convertOpenAITool(t, lossy);
 }
