@@ -94,6 +94,21 @@ export function describeValue(v: unknown): string {
   }
 }
 
+/** `v` as message text: a string as it is, anything else described. Never throws. */
+function textOf(v: unknown): string {
+  return typeof v === "string" ? v : describeValue(v);
+}
+
+/** `{ cause }` of an options argument, read without throwing (a revoked Proxy gives none). */
+export function causeOf(options: unknown): { cause?: unknown } {
+  try {
+    const cause = (options as { cause?: unknown } | null | undefined)?.cause;
+    return cause === undefined ? {} : { cause };
+  } catch {
+    return {};
+  }
+}
+
 /** Options every error constructor accepts. */
 export interface LlamaPromptErrorOptions {
   cause?: unknown;
@@ -113,11 +128,18 @@ export class LlamaPromptError extends Error {
   /** Where in the caller's input the problem is; `[]` when it is not about an argument. */
   readonly path: ErrorPath;
   constructor(code: ErrorCode, message: string, options?: LlamaPromptErrorOptions) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    const cause = causeOf(options);
+    super(textOf(message), "cause" in cause ? cause : undefined);
     // The class's static `errorName` (survives minifiers that rename classes), else its own name.
     this.name = errorNameOf(new.target) ?? new.target.name;
     this.code = code;
-    this.path = Object.freeze(safePath(options?.path));
+    let path: unknown;
+    try {
+      path = options?.path;
+    } catch {
+      // an options object that cannot be read: no path
+    }
+    this.path = Object.freeze(safePath(path));
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
   }
 
@@ -185,7 +207,7 @@ export class InvalidMessageError extends LlamaPromptError {
   readonly index: number | undefined;
   /** @param path from the root, starting with `"messages"` */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
-    super("INVALID_MESSAGE", `${at(path)}${message}`, { ...options, path });
+    super("INVALID_MESSAGE", `${at(path)}${textOf(message)}`, { ...causeOf(options), path });
     this.index = typeof this.path[1] === "number" ? this.path[1] : undefined;
   }
 }
@@ -195,7 +217,7 @@ export class InvalidOptionsError extends LlamaPromptError {
   static override readonly errorName: string = "InvalidOptionsError";
   /** @param path from the root, starting with `"options"` (or the name of the argument it is about) */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
-    super("INVALID_OPTIONS", `${at(path)}${message}`, { ...options, path });
+    super("INVALID_OPTIONS", `${at(path)}${textOf(message)}`, { ...causeOf(options), path });
   }
 }
 
@@ -204,7 +226,7 @@ export class InvalidArgumentError extends LlamaPromptError {
   static override readonly errorName: string = "InvalidArgumentError";
   /** @param path from the root, starting with the argument's name */
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
-    super("INVALID_ARGUMENT", `${at(path)}${message}`, { ...options, path });
+    super("INVALID_ARGUMENT", `${at(path)}${textOf(message)}`, { ...causeOf(options), path });
   }
 }
 
@@ -227,7 +249,7 @@ export class TemplateError extends LlamaPromptError {
   readonly templateMessage: string | undefined;
   constructor(reason: TemplateErrorReason, message: string, index?: number, templateMessage?: string, path?: ErrorPath) {
     const p: ErrorPath = path ?? (index === undefined ? ["messages"] : ["messages", index]);
-    super("TEMPLATE_ERROR", `${at(p)}${message}`, { path: p });
+    super("TEMPLATE_ERROR", `${at(p)}${textOf(message)}`, { path: p });
     this.reason = reason;
     this.index = index;
     this.templateMessage = templateMessage;
@@ -246,7 +268,7 @@ export class SpecialTokenError extends LlamaPromptError {
   constructor(token: string, path: ErrorPath, role?: string, detail?: string) {
     super(
       "SPECIAL_TOKEN_IN_CONTENT",
-      `${formatPath(path)}${role ? ` (role ${role})` : ""} ${detail ?? "contains"} the special token ${token}; ` +
+      `${formatPath(path)}${role ? ` (role ${textOf(role)})` : ""} ${detail === undefined ? "contains" : textOf(detail)} the special token ${textOf(token)}; ` +
         `pass specialTokens: "strip" to remove such tokens or "allow" to keep them`,
       { path },
     );
@@ -260,7 +282,7 @@ export class SpecialTokenError extends LlamaPromptError {
 export class SerializationError extends LlamaPromptError {
   static override readonly errorName: string = "SerializationError";
   constructor(message: string, path: ErrorPath, options?: { cause?: unknown }) {
-    super("NOT_SERIALIZABLE", `${at(path)}${message}`, { ...options, path });
+    super("NOT_SERIALIZABLE", `${at(path)}${textOf(message)}`, { ...causeOf(options), path });
   }
 }
 
@@ -269,7 +291,7 @@ export class ToolCallTooLargeError extends LlamaPromptError {
   static override readonly errorName: string = "ToolCallTooLargeError";
   readonly limit: number;
   constructor(limit: number) {
-    super("TOOL_CALL_TOO_LARGE", `tool call exceeded maxToolCallChars (${limit}); its text is kept as content`);
+    super("TOOL_CALL_TOO_LARGE", `tool call exceeded maxToolCallChars (${textOf(limit)}); its text is kept as content`);
     this.limit = limit;
   }
 }
@@ -292,7 +314,7 @@ export class UnknownToolError extends LlamaPromptError {
   constructor(toolName: string, knownTools: readonly string[], path: ErrorPath = ["toolCall", "name"]) {
     super(
       "UNKNOWN_TOOL",
-      `${at(path)}unknown tool "${clip(String(toolName), 200)}"; known tools: ${knownTools.length ? knownTools.join(", ") : "(none)"}`,
+      `${at(path)}unknown tool "${clip(textOf(toolName), 200)}"; known tools: ${listText(knownTools)}`,
       { path },
     );
     this.toolName = toolName;
@@ -316,12 +338,17 @@ export class ToolArgumentsError extends LlamaPromptError {
   readonly toolName: string;
   readonly issues: readonly ToolArgumentIssue[];
   constructor(toolName: string, issues: readonly ToolArgumentIssue[], path: ErrorPath = ["toolCall", "arguments"]) {
-    const lines = issues.map((i) => {
-      const where = i.path.length ? formatPath(i.path) : "(arguments)";
-      const got = i.received === undefined ? "nothing" : safeJson(i.received);
-      return `${where}: ${i.message} (received ${got})`;
-    });
-    super("INVALID_TOOL_ARGUMENTS", `invalid arguments for tool "${clip(String(toolName), 200)}": ${lines.join("; ")}`, { path });
+    let lines: string[];
+    try {
+      lines = issues.slice(0, 50).map((i) => {
+        const where = Array.isArray(i.path) && i.path.length ? formatPath(i.path) : "(arguments)";
+        const got = i.received === undefined ? "nothing" : safeJson(i.received);
+        return `${where}: ${textOf(i.message)} (received ${got})`;
+      });
+    } catch {
+      lines = ["(issues that cannot be read)"];
+    }
+    super("INVALID_TOOL_ARGUMENTS", `invalid arguments for tool "${clip(textOf(toolName), 200)}": ${lines.join("; ")}`, { path });
     this.toolName = toolName;
     this.issues = issues;
   }
@@ -331,7 +358,23 @@ export class ToolArgumentsError extends LlamaPromptError {
 export class TemplateRenderError extends LlamaPromptError {
   static override readonly errorName: string = "TemplateRenderError";
   constructor(message: string, options?: { cause?: unknown; path?: ErrorPath }) {
-    super("TEMPLATE_RENDER_FAILED", message, { path: ["template"], ...options });
+    let path: unknown;
+    try {
+      path = options?.path;
+    } catch {
+      // unreadable options: the default path
+    }
+    super("TEMPLATE_RENDER_FAILED", message, { ...causeOf(options), path: path === undefined ? ["template"] : (path as ErrorPath) });
+  }
+}
+
+/** A list of names for a message ("(none)" when empty). Never throws. */
+function listText(names: unknown): string {
+  try {
+    if (!Array.isArray(names)) return describeValue(names);
+    return names.length ? names.slice(0, 50).map(textOf).join(", ") : "(none)";
+  } catch {
+    return "(a list that cannot be read)";
   }
 }
 

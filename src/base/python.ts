@@ -125,6 +125,7 @@ export function plainJson(value: unknown, path: ErrorPath = [], options: PlainJs
       if (isArray) {
         const n: unknown = (obj as unknown[]).length;
         if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) return fail("an array whose length is not a valid length");
+        if (n > budget.left) fail(`more than ${MAX_JSON_VALUES} values in one input`);
         const arr: unknown[] = [];
         for (let i = 0; i < n; i++) {
           at.push(i);

@@ -6,6 +6,8 @@
  * not. This table is Llama 3.1's, and it is the one every other module uses.
  */
 
+import { describeValue, InvalidArgumentError } from "./errors.js";
+
 /** Named special tokens of Llama 3.1 and their ids. */
 export const SPECIAL_TOKENS = {
   "<|begin_of_text|>": 128000,
@@ -54,7 +56,7 @@ export function specialTokenId(text: string): number | undefined {
 
 /** True when `id` is in Llama 3's special-token block. */
 export function isSpecialTokenId(id: number): boolean {
-  return id >= FIRST_SPECIAL_ID && id <= LAST_SPECIAL_ID;
+  return typeof id === "number" && id >= FIRST_SPECIAL_ID && id <= LAST_SPECIAL_ID;
 }
 
 /** The source of a regex matching any Llama 3.1 special token written as text (reserved: 0..247 only). */
@@ -66,7 +68,14 @@ const SPECIAL_TOKEN_SOURCE =
  * `"g"`). A new object on every call, so no caller's `lastIndex` can affect another.
  */
 export function specialTokenRegExp(flags = "g"): RegExp {
-  return new RegExp(SPECIAL_TOKEN_SOURCE, flags);
+  if (typeof flags !== "string" || !/^[dgimsuy]*$/.test(flags)) {
+    throw new InvalidArgumentError(`expected regular-expression flags (a string of d g i m s u y), got ${describeValue(flags)}`, ["flags"]);
+  }
+  try {
+    return new RegExp(SPECIAL_TOKEN_SOURCE, flags);
+  } catch (cause) {
+    throw new InvalidArgumentError(`invalid flags ${JSON.stringify(flags)} (a flag given twice?)`, ["flags"], { cause });
+  }
 }
 
 const FIND = new RegExp(SPECIAL_TOKEN_SOURCE); // not global: exec ignores lastIndex

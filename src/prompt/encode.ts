@@ -4,7 +4,7 @@
  * looked at for special-token text, content such as `"<|eot_id|>"` (kept with
  * `specialTokens: "allow"`) is encoded as ordinary characters and can never forge a control token.
  */
-import { InvalidArgumentError, LlamaPromptError } from "../base/errors.js";
+import { causeOf, formatPath, InvalidArgumentError, LlamaPromptError } from "../base/errors.js";
 import type { Segment } from "./segments.js";
 import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
 
@@ -43,10 +43,8 @@ export class TokenizerError extends LlamaPromptError {
   /** Index of the offending segment; -1 when `segments` itself is not an array. */
   readonly segmentIndex: number;
   constructor(reason: TokenizerErrorReason, segmentIndex: number, message: string, options?: { cause?: unknown }) {
-    super("TOKENIZER_ERROR", `${segmentIndex < 0 ? "segments" : `segments[${segmentIndex}]`}: ${message}`, {
-      ...options,
-      path: segmentIndex < 0 ? ["segments"] : ["segments", segmentIndex],
-    });
+    const path = typeof segmentIndex === "number" && segmentIndex >= 0 ? ["segments", segmentIndex] : ["segments"];
+    super("TOKENIZER_ERROR", `${formatPath(path)}: ${typeof message === "string" ? message : describe(message)}`, { ...causeOf(options), path });
     this.reason = reason;
     this.segmentIndex = segmentIndex;
   }
@@ -210,3 +208,4 @@ function describe(v: unknown): string {
   if (typeof v === "number") return String(v);
   return typeof v;
 }
+

@@ -234,8 +234,15 @@ function isObject(v: unknown): v is object {
   return v !== null && typeof v === "object" && !safeIsArray(v);
 }
 
-function spend(r: Reader, path: ErrorPath): void {
-  if (--r.budget.left < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
+function spend(r: Reader, path: ErrorPath, n = 1): void {
+  if ((r.budget.left -= n) < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
+}
+
+/** The length of an input array, spent from the budget up front (a Proxy can claim any length). */
+function arrayLength(r: Reader, arr: object, path: ErrorPath): number {
+  const n = readLength(arr, path, invalid);
+  spend(r, path, n);
+  return n;
 }
 
 /** A string written as message text: the per-field special-token check (or strip) applied. */
@@ -260,10 +267,9 @@ export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy 
     throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
   const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: new Map() };
-  const n = readLength(messages, ["messages"], invalid);
+  const n = arrayLength(r, messages, ["messages"]);
   const out: NormalizedMessage[] = [];
   for (let index = 0; index < n; index++) {
-    spend(r, ["messages", index]);
     out.push(normalizeMessage(r, read(messages, index, ["messages"]), index));
   }
   return out;
@@ -296,7 +302,11 @@ function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMes
     }
     default:
       throw invalid(
-        role === undefined ? `"role" is missing; expected one of ${ROLES}` : `unknown role ${describeValue(role)}; expected one of ${ROLES}`,
+        role === undefined
+          ? `"role" is missing; expected one of ${ROLES}`
+          : typeof role === "string"
+            ? `unknown role ${describeValue(role)}; expected one of ${ROLES}`
+            : `expected one of ${ROLES}, got ${describeValue(role)}`,
         [...at, "role"],
       );
   }
@@ -313,11 +323,10 @@ function readContent(r: Reader, raw: object, at: ErrorPath, role: string): Norma
 }
 
 function readParts(r: Reader, arr: unknown[], path: ErrorPath, role: string): NormalizedPart[] {
-  const n = readLength(arr, path, invalid);
+  const n = arrayLength(r, arr, path);
   const out: NormalizedPart[] = [];
   for (let j = 0; j < n; j++) {
     const at = [...path, j];
-    spend(r, at);
     const p = read(arr, j, path);
     if (!isObject(p)) throw invalid(`expected a content part object ({type: "text", text}), got ${describeValue(p)}`, at);
     const type = read(p, "type", at);
@@ -407,11 +416,10 @@ function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMe
 
 function readCalls(r: Reader, v: unknown, path: ErrorPath, one: (call: object, path: ErrorPath) => NormalizedToolCall): NormalizedToolCall[] {
   if (!safeIsArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
-  const n = readLength(v, path, invalid);
+  const n = arrayLength(r, v, path);
   const out: NormalizedToolCall[] = [];
   for (let j = 0; j < n; j++) {
     const cp = [...path, j];
-    spend(r, cp);
     const c = read(v, j, path);
     if (!isObject(c)) throw invalid(`expected a tool call object, got ${describeValue(c)}`, cp);
     out.push(one(c, cp));

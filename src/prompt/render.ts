@@ -7,7 +7,7 @@ import { renderHf } from "./hf/dialect.js";
 import { renderMeta } from "./meta/dialect.js";
 import { normalizeMessages, type ChatMessage } from "./messages.js";
 import { resolveRenderOptions } from "./options.js";
-import { segmentsToString, type Segment } from "./segments.js";
+import { joinSegments, type Segment } from "./segments.js";
 
 /** Options of {@link renderPrompt} and {@link renderSegments}. */
 export type PromptOptions = RenderOptions;
@@ -38,5 +38,5 @@ export function renderSegments(messages: readonly ChatMessage[], options?: Rende
  * // "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: ..."
  */
 export function renderPrompt(messages: readonly ChatMessage[], options?: RenderOptions): string {
-  return segmentsToString(renderSegments(messages, options));
+  return joinSegments(renderSegments(messages, options));
 }

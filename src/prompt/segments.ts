@@ -4,6 +4,8 @@
  * can never turn into a control token, whatever it contains.
  */
 import { SPECIAL_TOKENS, type SpecialTokenName } from "../base/tokens.js";
+import { describeValue, InvalidArgumentError, type ErrorPath } from "../base/errors.js";
+import { readLength, readProperty, safeIsArray } from "../base/read.js";
 import type { SpecialTokenPolicy } from "../base/options.js";
 import { guardWrittenText, type SourcedRange, type TextSource } from "./special-tokens.js";
 
@@ -126,9 +128,29 @@ export class SegmentBuilder {
   }
 }
 
-/** The prompt string for a list of segments (special tokens written as their text). */
-export function segmentsToString(segments: readonly Segment[]): string {
+/** The prompt string of segments this library built (no checks: see {@link segmentsToString}). */
+export function joinSegments(segments: readonly Segment[]): string {
   let s = "";
-  for (const seg of segments) s += seg.type === "text" ? seg.text : seg.token;
+  for (const seg of segments) s += seg.text;
+  return s;
+}
+
+/** The prompt string for a list of segments (special tokens written as their text); checks its argument. */
+export function segmentsToString(segments: readonly Segment[]): string {
+  const bad = (m: string, path: ErrorPath, o?: { cause?: unknown }) => new InvalidArgumentError(m, path, o);
+  if (!safeIsArray(segments)) throw bad(`expected an array of segments, got ${describeValue(segments)}`, ["segments"]);
+  const n = readLength(segments, ["segments"], bad);
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const seg = readProperty(segments, i, ["segments"], bad);
+    const at = ["segments", i];
+    if (seg === null || typeof seg !== "object") throw bad(`expected a segment object, got ${describeValue(seg)}`, at);
+    const type = readProperty(seg, "type", at, bad);
+    const text = readProperty(seg, type === "special" ? "token" : "text", at, bad);
+    if ((type !== "text" && type !== "special") || typeof text !== "string") {
+      throw bad(`expected { type: "text", text } or { type: "special", token }`, at);
+    }
+    s += text;
+  }
   return s;
 }

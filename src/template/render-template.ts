@@ -4,14 +4,22 @@
  * applied to what the template writes.
  */
 import { Template } from "@huggingface/jinja";
-import { describeValue, InvalidArgumentError, InvalidOptionsError, TemplateRenderError, type ErrorPath } from "../base/errors.js";
+import {
+  describeValue,
+  formatPath,
+  InvalidArgumentError,
+  InvalidOptionsError,
+  SpecialTokenError,
+  TemplateRenderError,
+  type ErrorPath,
+} from "../base/errors.js";
 import { RENDER_KEYS, type RenderOptions } from "../base/options.js";
 import { plainJson } from "../base/python.js";
 import { safeIsArray } from "../base/read.js";
 import { specialTokenRegExp } from "../base/tokens.js";
 import { contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
 import { resolveRenderOptions } from "../prompt/options.js";
-import { fieldGuard, stripSpecialTokens, writtenTokenError, type SourcedRange } from "../prompt/special-tokens.js";
+import { fieldGuard, stripSpecialTokens } from "../prompt/special-tokens.js";
 
 /** Options of {@link renderWithTemplate}. */
 export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "toolPromptFormat" | "lossyTools"> {
@@ -224,7 +232,7 @@ function checkTemplateOutput(
     const start = m.index;
     if (shadow.startsWith(m[0], start)) continue; // the template's own token
     if (policy === "strip") return stripSpecialTokens(out, isMark);
-    throw writtenTokenError(m[0], 0, attribute(m[0], sourced));
+    throw formedTokenError(m[0], sourced);
   }
   return out;
 }
@@ -240,20 +248,29 @@ function inputPath(path: ReadonlyArray<string | number>): ErrorPath {
 }
 
 /**
- * Best-effort names for the fields a formed token came from: input strings that end with a start of
- * the token, start with an end of it, or lie inside it. Ranges are reported as covering the token.
+ * The error for a token the input formed, naming (best effort) the input strings it came from: those
+ * that end with a start of the token or start with an end of it (a delimiter included).
  */
-function attribute(token: string, sourced: Array<{ path: ErrorPath; text: string }>): SourcedRange[] {
-  const hits: SourcedRange[] = [];
+function formedTokenError(token: string, sourced: Array<{ path: ErrorPath; text: string }>): SpecialTokenError {
+  const hits: ErrorPath[] = [];
   for (const { path, text } of sourced) {
     let part = false;
     for (let k = 1; k < token.length && !part; k++) {
-      part = (text.endsWith(token.slice(0, k)) && DELIMITERS.test(token.slice(0, k))) || (text.startsWith(token.slice(k)) && DELIMITERS.test(token.slice(k)));
+      const head = token.slice(0, k);
+      const tail = token.slice(k);
+      part = (text.endsWith(head) && DELIMITERS.test(head)) || (text.startsWith(tail) && DELIMITERS.test(tail));
     }
-    if (part || (text.length > 0 && token.includes(text))) hits.push({ start: 0, end: token.length, source: { path } });
+    if (part || (text !== "" && token.includes(text))) hits.push(path);
     if (hits.length === 2) break;
   }
-  return hits;
+  const [first, second] = hits;
+  if (first === undefined) return new SpecialTokenError(token, ["messages"], undefined, "with the other input, the template's output contains");
+  return new SpecialTokenError(
+    token,
+    first,
+    undefined,
+    second === undefined ? "together with the text the template writes next to it forms" : `and ${formatPath(second)} together form`,
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -8,8 +8,11 @@
 // serves the whole supported peer range.
 import { z } from "zod/v4";
 import {
+  causeOf,
+  describeValue,
   InvalidArgumentError,
   InvalidOptionsError,
+  isLlamaPromptError,
   LlamaPromptError,
   ToolArgumentsError,
   UnknownToolError,
@@ -126,9 +129,16 @@ export class ToolDefinitionError extends LlamaPromptError {
   readonly toolName: string;
   /** @param path inside the tool's spec (`["parameters"]`); the error's `path` starts at the `tools` argument */
   constructor(toolName: string, path: ErrorPath, message: string, options?: { cause?: unknown }) {
-    super("INVALID_TOOL_DEFINITION", `tool "${toolName}"${path.length ? ` (${path.join(".")})` : ""}: ${message}`, {
-      ...options,
-      path: ["tools", toolName, ...path],
+    const text = (v: unknown) => (typeof v === "string" ? v : describeValue(v));
+    let inner: Array<string | number> = [];
+    try {
+      inner = path.filter((p): p is string | number => typeof p === "string" || typeof p === "number");
+    } catch {
+      // not an array of path parts
+    }
+    super("INVALID_TOOL_DEFINITION", `tool "${text(toolName)}"${inner.length ? ` (${inner.join(".")})` : ""}: ${text(message)}`, {
+      ...causeOf(options),
+      path: ["tools", text(toolName), ...inner],
     });
     this.toolName = toolName;
   }
@@ -167,6 +177,16 @@ export function defineTools<const T extends ToolSpecs, const B extends BuiltinTo
   tools: T,
   options?: DefineToolsOptions<B>,
 ): DefinedTools<T, B> {
+  try {
+    return define(tools, options);
+  } catch (e) {
+    if (isLlamaPromptError(e)) throw e;
+    // A getter or a Proxy of the caller's threw while the tools were read.
+    throw new InvalidArgumentError(`the tools could not be read (a getter or Proxy trap threw)`, ["tools"], { cause: e });
+  }
+}
+
+function define<const T extends ToolSpecs, const B extends BuiltinToolName = never>(tools: T, options?: DefineToolsOptions<B>): DefinedTools<T, B> {
   if (tools === null || typeof tools !== "object" || Array.isArray(tools)) {
     throw new InvalidArgumentError(`expected an object mapping tool names to { description, parameters }`, ["tools"]);
   }
@@ -393,9 +413,20 @@ function valueAt(value: unknown, path: ErrorPath): unknown {
  * (a `LlamaPromptError` uses its lower-cased code), so tool execution failures can use it too.
  */
 export function toolErrorMessage(error: unknown, toolCall?: Pick<ToolCall, "id"> | null): ToolErrorMessage {
-  const content = toolErrorContent(error);
+  let content: ToolErrorContent;
+  try {
+    content = toolErrorContent(error);
+  } catch {
+    content = { error: "tool_error", message: describeValue(error) }; // an error that cannot be read
+  }
   const msg: ToolErrorMessage = { role: "ipython", content };
-  if (toolCall && typeof toolCall.id === "string" && toolCall.id !== "") msg.tool_call_id = toolCall.id;
+  let id: unknown;
+  try {
+    id = toolCall?.id;
+  } catch {
+    // a call that cannot be read: no id
+  }
+  if (typeof id === "string" && id !== "") msg.tool_call_id = id;
   return msg;
 }
 

@@ -29,9 +29,10 @@ const MONTHS = [
  */
 export function formatMetaDate(date: Date = new Date()): string {
   if (!isValidDate(date)) {
-    throw new InvalidOptionsError(`expected a valid Date, got ${describeValue(date)}`, ["date"]);
+    throw new InvalidOptionsError(`expected a valid Date, got ${describeDate(date)}`, ["date"]);
   }
-  return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+  const D = Date.prototype;
+  return `${String(D.getDate.call(date)).padStart(2, "0")} ${MONTHS[D.getMonth.call(date)]} ${D.getFullYear.call(date)}`;
 }
 
 /**
@@ -49,16 +50,25 @@ export function systemDefaultPrompt(options: { date?: string | Date } = {}): str
   if (typeof d === "string") today = d;
   else if (d === undefined) today = formatMetaDate(new Date());
   else if (isValidDate(d)) today = formatMetaDate(d);
-  else throw new InvalidOptionsError(`expected a date string or a valid Date, got ${describeValue(d)}`, ["date"]);
+  else throw new InvalidOptionsError(`expected a date string or a valid Date, got ${describeDate(d)}`, ["date"]);
   return `Cutting Knowledge Date: December 2023\nToday Date: ${today}`;
 }
 
-function isValidDate(d: unknown): d is Date {
-  if (!(d instanceof Date)) return false;
+function describeDate(v: unknown): string {
   try {
-    return !Number.isNaN(d.getTime());
+    if (v instanceof Date) return "an invalid Date";
   } catch {
-    return false; // an object whose prototype is Date.prototype but that is no Date
+    // a revoked Proxy
+  }
+  return describeValue(v);
+}
+
+/** A real, valid Date (Date's own methods are used: a subclass cannot answer for it). Never throws. */
+function isValidDate(d: unknown): d is Date {
+  try {
+    return !Number.isNaN(Date.prototype.getTime.call(d));
+  } catch {
+    return false; // not a Date (or a revoked Proxy)
   }
 }
 

@@ -52,8 +52,9 @@ export class MetaToolError extends LlamaPromptError {
   readonly toolName: string | undefined;
   readonly property: string | undefined;
   constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string) {
-    const where = path.length ? formatPath(path) : "(tool)";
-    super("INVALID_TOOL_DEFINITION", `tool${toolName ? ` "${toolName}"` : ""}: ${where}: ${message}`, { path });
+    const where = formatPath(path) || "(tool)";
+    const text = (v: unknown) => (typeof v === "string" ? v : describeValue(v));
+    super("INVALID_TOOL_DEFINITION", `tool${toolName ? ` "${text(toolName)}"` : ""}: ${where}: ${text(message)}`, { path });
     this.toolName = toolName;
     this.property = property;
   }
