@@ -69,93 +69,102 @@ function unbox(obj: object): unknown {
  * @param path where `value` sits, from the root of the public argument (the start of error paths)
  */
 export function plainJson(value: unknown, path: ErrorPath = [], options: PlainJsonOptions = {}): unknown {
-  const onString = options.onString;
-  const budget = options.budget ?? { left: MAX_JSON_VALUES };
-  const at: Array<string | number> = [...path];
-  const open = new Set<object>();
-  const fail = (message: string, cause?: unknown): never => {
-    throw new SerializationError(message, at.slice(0, 64), cause === undefined ? undefined : { cause });
-  };
+  const w: Walk = { root: path.length, at: [...path], open: [], onString: options.onString, budget: options.budget ?? { left: MAX_JSON_VALUES } };
+  return copyJson(w, value, 0, false);
+}
 
-  const copy = (v: unknown, depth: number, fromToJSON: boolean): unknown => {
-    if (--budget.left < 0) fail(`more than ${MAX_JSON_VALUES} values in one input`);
-    switch (typeof v) {
-      case "string":
-        return onString === undefined ? v : onString(v, at);
-      case "number":
-        if (!Number.isFinite(v)) fail(`${v} cannot be written as JSON (Python would write the non-JSON literal ${v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN"})`);
-        return v;
-      case "boolean":
-      case "bigint":
-        return v;
-      case "undefined":
-        return fail("undefined cannot be written as JSON");
-      case "symbol":
-      case "function":
-        return fail(`a ${typeof v} cannot be written as JSON`);
-    }
-    if (v === null) return null;
-    const obj = v as object;
-    try {
-      if (!fromToJSON) {
-        const toJSON = (obj as { toJSON?: unknown }).toJSON;
-        if (typeof toJSON === "function") {
-          const key = at.length > path.length ? String(at[at.length - 1]) : "";
-          return copy((toJSON as (k: string) => unknown).call(obj, key), depth, true);
-        }
-      }
-      const isArray = Array.isArray(obj);
-      if (!isArray) {
-        const proto: unknown = Object.getPrototypeOf(obj);
-        if (proto !== Object.prototype && proto !== null) {
-          const kind = obj instanceof Map ? "Map" : obj instanceof Set ? "Set" : obj instanceof WeakMap ? "WeakMap" : obj instanceof WeakSet ? "WeakSet" : undefined;
-          if (kind !== undefined) return fail(`a ${kind} cannot be written as JSON; convert it to an object or array`);
-          if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return fail("binary data cannot be written as JSON; convert it to an array or a string");
-          const boxed = unbox(obj);
-          if (boxed !== NOT_BOXED) return copy(boxed, depth, true);
-        }
-      }
-      if (open.has(obj)) return fail("circular reference");
-      if (depth >= MAX_JSON_DEPTH) {
-        at.length = Math.min(at.length, 20);
-        return fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-      }
-      open.add(obj);
-      let out: unknown;
-      if (isArray) {
-        const n: unknown = (obj as unknown[]).length;
-        if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) return fail("an array whose length is not a valid length");
-        if (n > budget.left) fail(`more than ${MAX_JSON_VALUES} values in one input`);
-        const arr: unknown[] = [];
-        for (let i = 0; i < n; i++) {
-          at.push(i);
-          arr.push(copy((obj as unknown[])[i], depth + 1, false));
-          at.pop();
-        }
-        out = arr;
-      } else {
-        const rec: Record<string, unknown> = {};
-        for (const k of Object.keys(obj)) {
-          const x = (obj as Record<string, unknown>)[k];
-          if (x === undefined) continue;
-          at.push(k);
-          const key = onString === undefined ? k : onString(k, at);
-          const y = copy(x, depth + 1, false);
-          at.pop();
-          if (key === "__proto__") Object.defineProperty(rec, key, { value: y, enumerable: true, writable: true, configurable: true });
-          else rec[key] = y;
-        }
-        out = rec;
-      }
-      open.delete(obj);
-      return out;
-    } catch (e) {
-      if (isLlamaPromptError(e)) throw e;
-      return fail("could not be read (a getter, toJSON() or Proxy trap threw)", e);
-    }
-  };
+/** The state of one {@link plainJson} walk (a plain object rather than closures: this runs per render). */
+interface Walk {
+  /** Length of the given path: keys past it are inside the value. */
+  root: number;
+  /** The current path (mutable; copied into errors). */
+  at: Array<string | number>;
+  /** The containers being copied (cycle check). */
+  open: object[];
+  onString: ((s: string, path: ErrorPath) => string) | undefined;
+  budget: { left: number };
+}
 
-  return copy(value, 0, false);
+function walkError(w: Walk, message: string, cause?: unknown): SerializationError {
+  return new SerializationError(message, w.at.slice(0, 64), cause === undefined ? undefined : { cause });
+}
+
+function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unknown {
+  if (--w.budget.left < 0) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
+  switch (typeof v) {
+    case "string":
+      return w.onString === undefined ? v : w.onString(v, w.at);
+    case "number":
+      if (!Number.isFinite(v)) throw walkError(w, `${v} cannot be written as JSON (Python would write the non-JSON literal ${v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN"})`);
+      return v;
+    case "boolean":
+    case "bigint":
+      return v;
+    case "undefined":
+      throw walkError(w, "undefined cannot be written as JSON");
+    case "symbol":
+    case "function":
+      throw walkError(w, `a ${typeof v} cannot be written as JSON`);
+  }
+  if (v === null) return null;
+  const obj = v as object;
+  try {
+    if (!fromToJSON) {
+      const toJSON = (obj as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === "function") {
+        const key = w.at.length > w.root ? String(w.at[w.at.length - 1]) : "";
+        return copyJson(w, (toJSON as (k: string) => unknown).call(obj, key), depth, true);
+      }
+    }
+    const isArray = Array.isArray(obj);
+    if (!isArray) {
+      const proto: unknown = Object.getPrototypeOf(obj);
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = obj instanceof Map ? "Map" : obj instanceof Set ? "Set" : obj instanceof WeakMap ? "WeakMap" : obj instanceof WeakSet ? "WeakSet" : undefined;
+        if (kind !== undefined) throw walkError(w, `a ${kind} cannot be written as JSON; convert it to an object or array`);
+        if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) throw walkError(w, "binary data cannot be written as JSON; convert it to an array or a string");
+        const boxed = unbox(obj);
+        if (boxed !== NOT_BOXED) return copyJson(w, boxed, depth, true);
+      }
+    }
+    if (w.open.includes(obj)) throw walkError(w, "circular reference");
+    if (depth >= MAX_JSON_DEPTH) {
+      w.at.length = Math.min(w.at.length, 20);
+      throw walkError(w, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    w.open.push(obj);
+    let out: unknown;
+    if (isArray) {
+      const n: unknown = (obj as unknown[]).length;
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw walkError(w, "an array whose length is not a valid length");
+      if (n > w.budget.left) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
+      const arr: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        w.at.push(i);
+        arr.push(copyJson(w, (obj as unknown[])[i], depth + 1, false));
+        w.at.pop();
+      }
+      out = arr;
+    } else {
+      const rec: Record<string, unknown> = {};
+      for (const k of Object.keys(obj)) {
+        const x = (obj as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        w.at.push(k);
+        const key = w.onString === undefined ? k : w.onString(k, w.at);
+        const y = copyJson(w, x, depth + 1, false);
+        w.at.pop();
+        if (key === "__proto__") Object.defineProperty(rec, key, { value: y, enumerable: true, writable: true, configurable: true });
+        else rec[key] = y;
+      }
+      out = rec;
+    }
+    w.open.pop();
+    return out;
+  } catch (e) {
+    if (isLlamaPromptError(e)) throw e;
+    throw walkError(w, "could not be read (a getter, toJSON() or Proxy trap threw)", e);
+  }
 }
 
 /** Options of {@link pyJsonDumps}, named after Python's. */

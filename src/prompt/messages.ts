@@ -9,7 +9,7 @@
  */
 import { describeValue, InvalidMessageError, type ErrorPath } from "../base/errors.js";
 import { MAX_JSON_VALUES, plainJson } from "../base/python.js";
-import { readLength, readProperty, safeIsArray } from "../base/read.js";
+import { readLength } from "../base/read.js";
 import { isToolName, TOOL_NAME_RULE } from "../base/tokens.js";
 import type { Piece } from "./segments.js";
 import { fieldGuard, type SpecialTokenPolicy } from "./special-tokens.js";
@@ -222,16 +222,30 @@ interface Reader {
 }
 
 function guardFor(r: Reader, role: string): ((s: string, path: ErrorPath) => string) | undefined {
+  if (r.policy === "allow") return undefined;
   if (!r.guards.has(role)) r.guards.set(role, fieldGuard(r.policy, role));
   return r.guards.get(role);
 }
 
 function read(obj: object, key: string | number, path: ErrorPath): unknown {
-  return readProperty(obj, key, path, invalid);
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (cause) {
+    throw invalid("could not be read (a getter or Proxy trap threw)", [...path, key], { cause });
+  }
+}
+
+/** `Array.isArray`, false for a value that cannot be inspected (a revoked Proxy: its reads fail later). */
+function isArray(v: unknown): v is unknown[] {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 function isObject(v: unknown): v is object {
-  return v !== null && typeof v === "object" && !safeIsArray(v);
+  return v !== null && typeof v === "object" && !isArray(v);
 }
 
 function spend(r: Reader, path: ErrorPath, n = 1): void {
@@ -263,7 +277,7 @@ function json(r: Reader, v: unknown, path: ErrorPath, role: string): unknown {
  * `SpecialTokenError` for a token under `"reject"`.
  */
 export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy = "allow"): NormalizedMessage[] {
-  if (!safeIsArray(messages)) {
+  if (!isArray(messages)) {
     throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
   const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: new Map() };
@@ -318,7 +332,7 @@ function readContent(r: Reader, raw: object, at: ErrorPath, role: string): Norma
   const v = read(raw, "content", at);
   if (typeof v === "string") return text(r, v, path, role);
   if (v === null || v === undefined) return undefined;
-  if (safeIsArray(v)) return readParts(r, v, path, role);
+  if (isArray(v)) return readParts(r, v, path, role);
   throw invalid(`expected a string or an array of content parts ({type: "text", text}), got ${describeValue(v)}`, path);
 }
 
@@ -415,7 +429,7 @@ function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMe
 }
 
 function readCalls(r: Reader, v: unknown, path: ErrorPath, one: (call: object, path: ErrorPath) => NormalizedToolCall): NormalizedToolCall[] {
-  if (!safeIsArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
+  if (!isArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
   const n = arrayLength(r, v, path);
   const out: NormalizedToolCall[] = [];
   for (let j = 0; j < n; j++) {

@@ -49,13 +49,9 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     }
   }
   const specialTokens = (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject";
-  const guard = fieldGuard(specialTokens);
-  // The option check made each definition a plain-data snapshot; this applies the per-field policy.
-  const tools = ((o.tools as ToolDefinition[] | null | undefined) ?? null)?.map((t, i) =>
-    guard !== undefined && mayHoldTokenText(t) ? (plainJson(t, ["options", "tools", i], { onString: guard }) as ToolDefinition) : t,
-  ) ?? null;
-  const given = o.dateString as string | Date | undefined;
-  const date = typeof given === "string" && guard !== undefined ? guard(given, ["options", "dateString"]) : given;
+  // The option check made each tool definition a plain-data snapshot.
+  const tools = (o.tools as ToolDefinition[] | null | undefined) ?? null;
+  const date = o.dateString as string | Date | undefined;
   return {
     dialect,
     llamaVersion: (o.llamaVersion as LlamaVersion | undefined) ?? "3.1",
@@ -74,6 +70,19 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
 }
 
 export type { RenderOptions };
+
+/**
+ * The options with the special-token `policy` applied to each string of the tools and the date
+ * string, field by field (`"strip"` cleans them before they are written; `"reject"` names the exact
+ * field). The check of what is finally written happens when the segments are built.
+ */
+export function guardOptionFields(opts: ResolvedRenderOptions, policy: SpecialTokenPolicy): ResolvedRenderOptions {
+  const guard = fieldGuard(policy);
+  if (guard === undefined) return opts;
+  const tools = opts.tools?.map((t, i) => (mayHoldTokenText(t) ? (plainJson(t, ["options", "tools", i], { onString: guard }) as ToolDefinition) : t)) ?? null;
+  const date = typeof opts.dateString === "string" ? guard(opts.dateString, ["options", "dateString"]) : opts.dateString;
+  return { ...opts, tools, dateString: date };
+}
 
 /** False when no string of `value` (plain data, as the option check made it) contains "<|". */
 function mayHoldTokenText(value: unknown): boolean {

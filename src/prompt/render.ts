@@ -6,7 +6,7 @@ import type { RenderOptions } from "../base/options.js";
 import { renderHf } from "./hf/dialect.js";
 import { renderMeta } from "./meta/dialect.js";
 import { normalizeMessages, type ChatMessage } from "./messages.js";
-import { resolveRenderOptions } from "./options.js";
+import { guardOptionFields, resolveRenderOptions } from "./options.js";
 import { joinSegments, type Segment } from "./segments.js";
 
 /** Options of {@link renderPrompt} and {@link renderSegments}. */
@@ -20,10 +20,13 @@ export type PromptOptions = RenderOptions;
  * // [{type:"special", token:"<|begin_of_text|>", id:128000}, {type:"special", token:"<|start_header_id|>", ...}, ...]
  */
 export function renderSegments(messages: readonly ChatMessage[], options?: RenderOptions): Segment[] {
-  const opts = resolveRenderOptions(options);
-  // One snapshot of the input (each property read once), strings checked per field; the dialects
-  // render only from it, and check every text segment again as written (SegmentBuilder.build).
-  const normalized = normalizeMessages(messages, opts.specialTokens);
+  let opts = resolveRenderOptions(options);
+  // One snapshot of the input (each property read once); the dialects render only from it, and
+  // check every text segment as written (SegmentBuilder.build). Under "strip", each input string is
+  // also cleaned on its own first, so that trimming sees the cleaned text.
+  const strip = opts.specialTokens === "strip";
+  if (strip) opts = guardOptionFields(opts, "strip");
+  const normalized = normalizeMessages(messages, strip ? "strip" : "allow");
   const segments = opts.dialect === "meta" ? renderMeta(normalized, opts) : renderHf(normalized, opts);
   // addBos: false — for a server that adds <|begin_of_text|> itself when it tokenizes the string.
   return opts.addBos ? segments : segments.slice(1);

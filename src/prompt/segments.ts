@@ -26,6 +26,9 @@ export interface SpecialSegment {
 /** A piece of a rendered prompt. */
 export type Segment = TextSegment | SpecialSegment;
 
+const IDS = SPECIAL_TOKENS;
+const NO_RANGES: SourcedRange[] = [];
+
 /** A piece of text to write and, when it comes from the input, where from. */
 export interface Piece {
   text: string;
@@ -39,14 +42,15 @@ export interface Piece {
  */
 export class SegmentBuilder {
   private readonly out: Segment[] = [];
-  /** Sourced ranges of each text segment of `out` (same index). */
-  private readonly ranges: Array<SourcedRange[] | undefined> = [];
+  /** Index in `out` of each text segment whose text came (partly) from the input, and its ranges. */
+  private readonly sourcedAt: number[] = [];
+  private readonly sourced: SourcedRange[][] = [];
   private pending = "";
-  private pendingRanges: SourcedRange[] = [];
+  private pendingRanges: SourcedRange[] | undefined;
 
   /** Appends plain text; `source` says which input field it was written from (none: the dialect's own text). */
   text(s: string, source?: TextSource): this {
-    if (source !== undefined && s !== "") this.pendingRanges.push({ start: this.pending.length, end: this.pending.length + s.length, source });
+    if (source !== undefined && s !== "") (this.pendingRanges ??= []).push({ start: this.pending.length, end: this.pending.length + s.length, source });
     this.pending += s;
     return this;
   }
@@ -91,40 +95,47 @@ export class SegmentBuilder {
   /** Appends a special token. */
   special(token: SpecialTokenName): this {
     this.flush();
-    this.out.push({ type: "special", token, id: SPECIAL_TOKENS[token], text: token });
-    this.ranges.push(undefined);
+    this.out.push({ type: "special", token, id: IDS[token], text: token });
     return this;
   }
 
   /**
-   * The segments so far. Unless `policy` is `"allow"`, every text segment is checked as written — the
+   * The segments (call once: the builder is then done). Unless `policy` is `"allow"`, every text segment is checked as written — the
    * one place that sees fields joined — and a special token in it is refused (`"reject"`: a
    * `SpecialTokenError` naming the field, or both fields when the token spans two) or removed
    * (`"strip"`, so that the result holds none).
    */
   build(policy: SpecialTokenPolicy = "allow"): Segment[] {
     this.flush();
-    if (policy === "allow") return this.out.slice();
-    const result: Segment[] = [];
-    for (let i = 0; i < this.out.length; i++) {
-      const seg = this.out[i]!;
-      if (seg.type === "special" || !seg.text.includes("<|")) {
-        result.push(seg);
-        continue;
+    const out = this.out;
+    if (policy === "allow") return out;
+    let emptied = false;
+    let k = 0; // index into sourcedAt / sourced
+    for (let i = 0; i < out.length; i++) {
+      const seg = out[i]!;
+      if (seg.type === "special") continue;
+      const ranges = this.sourcedAt[k] === i ? this.sourced[k++]! : NO_RANGES;
+      if (!seg.text.includes("<|")) continue;
+      const text = guardWrittenText(seg.text, ranges, policy);
+      if (text !== seg.text) {
+        out[i] = { type: "text", text };
+        emptied ||= text === "";
       }
-      const text = guardWrittenText(seg.text, this.ranges[i] ?? [], policy);
-      if (text !== "") result.push(text === seg.text ? seg : { type: "text", text });
     }
-    return result;
+    // Text stripped to nothing is no segment.
+    return emptied ? out.filter((seg) => seg.text !== "") : out;
   }
 
   private flush(): void {
     if (this.pending !== "") {
+      if (this.pendingRanges !== undefined) {
+        this.sourcedAt.push(this.out.length);
+        this.sourced.push(this.pendingRanges);
+        this.pendingRanges = undefined;
+      }
       this.out.push({ type: "text", text: this.pending });
-      this.ranges.push(this.pendingRanges.length > 0 ? this.pendingRanges : undefined);
+      this.pending = "";
     }
-    this.pending = "";
-    this.pendingRanges = [];
   }
 }
 

@@ -11,6 +11,7 @@
 import { formatPath, SpecialTokenError, type ErrorPath } from "../base/errors.js";
 import type { SpecialTokenPolicy } from "../base/options.js";
 import { findSpecialToken, specialTokenRegExp } from "../base/tokens.js";
+import { plainJson } from "../base/python.js";
 
 export type { SpecialTokenPolicy };
 
@@ -18,6 +19,11 @@ export type { SpecialTokenPolicy };
 export interface TextSource {
   path: ErrorPath;
   role?: string;
+  /**
+   * The plain data the text was serialised from (JSON written at `path`), when it is more than one
+   * string: a token found in the text is looked up in it, so that the error names the exact string.
+   */
+  value?: unknown;
 }
 
 /** A range of a text segment written from one input field. */
@@ -95,6 +101,14 @@ export function writtenTokenError(token: string, index: number, ranges: readonly
   if (first === undefined) return new SpecialTokenError(token, [], undefined, "the rendered prompt contains");
   if (hits.length === 1) {
     const inside = first.start <= index && first.end >= end;
+    if (inside && first.source.value !== undefined) {
+      // Name the string inside the serialised value that holds the token.
+      try {
+        plainJson(first.source.value, first.source.path, { onString: fieldGuard("reject", first.source.role) });
+      } catch (e) {
+        if (e instanceof SpecialTokenError) return e;
+      }
+    }
     return new SpecialTokenError(token, first.source.path, first.source.role, inside ? "contains" : "together with the text written next to it forms");
   }
   const others = hits.slice(1).map((h) => formatPath(h.source.path));

@@ -18,7 +18,7 @@ import { plainJson } from "../base/python.js";
 import { safeIsArray } from "../base/read.js";
 import { specialTokenRegExp } from "../base/tokens.js";
 import { contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
-import { resolveRenderOptions } from "../prompt/options.js";
+import { guardOptionFields, resolveRenderOptions } from "../prompt/options.js";
 import { fieldGuard, stripSpecialTokens } from "../prompt/special-tokens.js";
 
 /** Options of {@link renderWithTemplate}. */
@@ -153,8 +153,9 @@ export function renderWithTemplate(template: string, messages: readonly ChatMess
     throw new InvalidArgumentError(`expected the chat template's source (a string), got ${describeValue(template)}`, ["template"]);
   }
   const own = readTemplateOptions(options);
-  const opts = resolveRenderOptions(own.render, TEMPLATE_KEYS);
-  const policy = opts.specialTokens;
+  const resolved = resolveRenderOptions(own.render, TEMPLATE_KEYS);
+  const policy = resolved.specialTokens;
+  const opts = guardOptionFields(resolved, policy);
   const normalized = normalizeMessages(messages, policy);
   const variables =
     own.variables === undefined

@@ -44,7 +44,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   if (tools !== null && !opts.toolsInUserMessage) {
     out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
     out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i] }).text("\n\n");
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
   }
   if (system !== undefined) out.pieces(contentPieces(system.content, "\n", ["messages", system.index, "content"], "system"), isPySpace);
   out.special("<|eot_id|>");
@@ -74,7 +74,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("Given the following functions, please respond with a JSON for a function call ");
     out.text("with its proper arguments that best answers the given prompt.\n\n");
     out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i] }).text("\n\n");
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
     out.pieces(contentPieces(carrier.content, "\n", ["messages", carrier.index, "content"], "user"), isPySpace);
     out.special("<|eot_id|>");
   }
@@ -96,7 +96,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
           );
         }
         const call = message.calls[0]!;
-        const source = { path: call.argumentsPath, role: "assistant" };
+        const source = { path: call.argumentsPath, role: "assistant", value: call.arguments };
         out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
         if (builtin !== null && builtin.includes(call.name)) {
           const args = Object.entries(call.arguments).map(([k, v]) => {
@@ -124,7 +124,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
         // Strings are "iterable" in Jinja, so a string result is JSON-quoted like a mapping or list.
         const iterable = typeof c === "string" || (c !== null && typeof c === "object");
         const at = ["messages", message.index, "content"];
-        out.text(iterable ? pyJsonDumps(c, {}, at) : pyStr(c as number | boolean | null), { path: at, role: "ipython" });
+        out.text(iterable ? pyJsonDumps(c, {}, at) : pyStr(c as number | boolean | null), { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
       }

@@ -18,14 +18,7 @@ import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js
 import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Piece, type Segment } from "../segments.js";
-import {
-  builtinToolsPrompt,
-  formatMetaDate,
-  functionTagCustomToolsPrompt,
-  jsonCustomToolsPrompt,
-  META_BUILTIN_TOOLS,
-  pythonListToolsPrompt,
-} from "./system-prompts.js";
+import { builtinToolsText, formatMetaDate, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
 
 export type { ToolPromptFormat };
 
@@ -49,7 +42,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
     const pre = systemPreamble(messages, opts, format, opts.lossyTools);
     rest = pre.rest;
     header(out, "system").pieces(pre.system, pre.trimNewlines ? (c) => c === "\n" : undefined).special("<|eot_id|>");
-    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser, TOOLS_SOURCE).special("<|eot_id|>");
+    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser, { ...TOOLS_SOURCE, value: opts.tools }).special("<|eot_id|>");
   }
 
   for (const m of rest) {
@@ -66,7 +59,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
         const at = ["messages", m.index, "content"];
         // A string, or text parts (encoded back to back as ChatFormat does), is written as is.
         if (typeof c === "string" || isTextParts(c)) out.pieces(toolTextPieces(c, "", at));
-        else out.text(pyJsonDumps(c, { ensureAscii: true }, at), { path: at, role: "ipython" });
+        else out.text(pyJsonDumps(c, { ensureAscii: true }, at), { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
       }
@@ -75,8 +68,10 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
         out.pieces(contentPieces(m.content, "", ["messages", m.index, "content"], "assistant"));
         for (const call of m.calls) {
-          const path = call.name === "code_interpreter" ? [...call.argumentsPath, "code"] : call.argumentsPath;
-          out.text(encodeToolCall(call, format), { path, role: "assistant" });
+          // code_interpreter writes its code raw: the source is that string.
+          const code = call.name === "code_interpreter";
+          const path = code ? [...call.argumentsPath, "code"] : call.argumentsPath;
+          out.text(encodeToolCall(call, format), { path, role: "assistant", value: code ? undefined : call.arguments });
         }
         out.special(endsWithEom(m) ? "<|eom_id|>" : "<|eot_id|>");
         break;
@@ -175,8 +170,10 @@ function systemPreamble(
   const custom: MetaToolDefinition[] = [];
   (opts.tools ?? []).forEach((t) => {
     const name = toolDefinitionName(t);
-    if (name !== undefined && BUILTIN.has(name)) builtin.push(name);
-    else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_TOOL_DEFINITION) naming the tool and property
+    // A built-in named twice (an option and a tool definition) is listed once, where first seen.
+    if (name !== undefined && BUILTIN.has(name)) {
+      if (!builtin.includes(name)) builtin.push(name);
+    } else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_TOOL_DEFINITION) naming the tool and property
   });
 
   let instruction: Piece[] = [];
@@ -196,19 +193,19 @@ function systemPreamble(
 
   if (format === "python_list" && custom.length > 0) {
     const sys: Piece[] = [];
-    if (builtin.length > 0) sys.push({ text: builtinToolsPrompt(builtin) + "\n" });
+    if (builtin.length > 0) sys.push({ text: builtinToolsText(builtin, false) + "\n" });
     if (opts.dateString !== undefined) sys.push(...date, { text: "\n" });
-    sys.push({ text: pythonListToolsPrompt(custom), source: TOOLS_SOURCE }, { text: "\n" });
+    sys.push({ text: pythonListToolsText(custom), source: { ...TOOLS_SOURCE, value: opts.tools } }, { text: "\n" });
     if (hasInstruction) sys.push(...instruction);
     return { system: sys, trimNewlines: true, toolsUser: undefined, rest };
   }
 
   const sys: Piece[] = [];
-  if (builtin.length > 0 || custom.length > 0) sys.push({ text: builtinToolsPrompt([...builtin, ...custom]) + "\n" });
+  if (builtin.length > 0 || custom.length > 0) sys.push({ text: builtinToolsText(builtin, custom.length > 0) + "\n" });
   sys.push(...date);
   if (hasInstruction) sys.push({ text: "\n\n" }, ...instruction);
   sys.push({ text: "\n" });
   let toolsUser: string | undefined;
-  if (custom.length > 0) toolsUser = format === "function_tag" ? functionTagCustomToolsPrompt(custom) : jsonCustomToolsPrompt(custom);
+  if (custom.length > 0) toolsUser = format === "function_tag" ? functionTagToolsText(custom) : jsonToolsText(custom);
   return { system: sys, trimNewlines: false, toolsUser, rest };
 }

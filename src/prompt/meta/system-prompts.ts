@@ -142,8 +142,13 @@ export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefiniti
     // A built-in named twice (e.g. as a string and as a definition) is listed once, where first seen.
     if (name !== undefined && !builtin.includes(name)) builtin.push(name);
   });
+  return builtinToolsText(builtin, custom > 0);
+}
+
+/** {@link builtinToolsPrompt} of checked input: built-in names (each once), and whether custom tools are given. */
+export function builtinToolsText(builtin: readonly string[], custom: boolean): string {
   let out = "";
-  if (builtin.length > 0 || custom > 0) out += "Environment: ipython\n";
+  if (builtin.length > 0 || custom) out += "Environment: ipython\n";
   const listed = builtin.filter((b) => b !== "code_interpreter");
   if (listed.length > 0) out += "Tools: " + pyStrip(listed.join(", "));
   return out;
@@ -155,7 +160,11 @@ export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefiniti
  * descriptions are inserted unescaped; a missing description prints `None`.
  */
 export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
-  const custom = customTools(tools, options);
+  return jsonToolsText(customTools(tools, options));
+}
+
+/** {@link jsonCustomToolsPrompt} of checked Meta tools. */
+export function jsonToolsText(custom: readonly MetaToolDefinition[]): string {
   let out =
     "Answer the user's question by making use of the following functions if needed.\n" +
     "If none of the function can be used, please say so.\n" +
@@ -196,7 +205,11 @@ export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], optio
  * parameters are written with Jinja's `tojson`: keys sorted, `default` removed, non-ASCII as `\uXXXX`.
  */
 export function functionTagCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
-  const custom = customTools(tools, options);
+  return functionTagToolsText(customTools(tools, options));
+}
+
+/** {@link functionTagCustomToolsPrompt} of checked Meta tools. */
+export function functionTagToolsText(custom: readonly MetaToolDefinition[]): string {
   let out = "You have access to the following functions:\n\n";
   for (const t of custom) {
     // model_dump() of each ToolParamDefinition, `default` popped.
@@ -256,7 +269,12 @@ export function pythonListToolsPrompt(tools: readonly AnyToolDefinition[], optio
   if (sp !== undefined && sp !== null && typeof sp !== "string") {
     throw new InvalidOptionsError(`expected a string, got ${describeValue(sp)}`, ["systemPrompt"]);
   }
-  const template = (sp as string | null | undefined) || PYTHON_LIST_DEFAULT_PROMPT; // `system_prompt or DEFAULT_PROMPT`
+  return pythonListToolsText(custom, sp as string | null | undefined);
+}
+
+/** {@link pythonListToolsPrompt} of checked Meta tools. */
+export function pythonListToolsText(custom: readonly MetaToolDefinition[], systemPrompt?: string | null): string {
+  const template = systemPrompt || PYTHON_LIST_DEFAULT_PROMPT; // `system_prompt or DEFAULT_PROMPT`
   const description = pythonListFunctionDescription(custom);
   return jinjaSource(template).replace(/\{\{-?\s*function_description\s*-?\}\}/g, () => description);
 }
