@@ -8,10 +8,10 @@
  * objects again, so what is checked is what is written.
  */
 import { describeValue, InvalidMessageError, type ErrorPath } from "../base/errors.js";
-import { MAX_JSON_VALUES, plainJson } from "../base/python.js";
+import { isPySpace, MAX_JSON_VALUES, plainJson, pyStrip } from "../base/python.js";
 import { readLength } from "../base/read.js";
 import { isToolName, TOOL_NAME_RULE } from "../base/tokens.js";
-import type { Piece } from "./segments.js";
+import type { Piece, SegmentBuilder } from "./segments.js";
 import { fieldGuard, type SpecialTokenPolicy } from "./special-tokens.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -328,10 +328,10 @@ function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMes
 
 /** `content`: a string or parts; `undefined` when absent or null (the caller decides). */
 function readContent(r: Reader, raw: object, at: ErrorPath, role: string): NormalizedContent | undefined {
-  const path = [...at, "content"];
   const v = read(raw, "content", at);
-  if (typeof v === "string") return text(r, v, path, role);
+  if (typeof v === "string") return r.policy === "allow" ? v : text(r, v, [...at, "content"], role);
   if (v === null || v === undefined) return undefined;
+  const path = [...at, "content"];
   if (isArray(v)) return readParts(r, v, path, role);
   throw invalid(`expected a string or an array of content parts ({type: "text", text}), got ${describeValue(v)}`, path);
 }
@@ -494,6 +494,16 @@ export function contentPieces(content: NormalizedContent, separator: string, pat
     out.push({ text: p.text, source: { path: p.path, role } });
   }
   return out;
+}
+
+/**
+ * Writes a message's content (`messages[index].content`) with its source: a string as it is, parts
+ * joined by `separator` (see {@link contentPieces}); with `trim`, stripped as Python's `str.strip()`.
+ */
+export function writeContent(out: SegmentBuilder, content: NormalizedContent, separator: string, index: number, role: string, trim = false): SegmentBuilder {
+  const path = ["messages", index, "content"];
+  if (typeof content === "string") return out.text(trim ? pyStrip(content) : content, { path, role });
+  return out.pieces(contentPieces(content, separator, path, role), trim ? isPySpace : undefined);
 }
 
 /** Message content as one string (see {@link contentPieces}). */

@@ -5,9 +5,9 @@
  * read side by side. Quirks are reproduced on purpose; README.md lists them.
  */
 import { TemplateError } from "../../base/errors.js";
-import { contentPieces, type NormalizedMessage } from "../messages.js";
+import { writeContent, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
-import { isPySpace, pyJsonDumps, pyStr } from "../../base/python.js";
+import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
 
@@ -46,7 +46,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text(JSON_CALL_INSTRUCTIONS);
     for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
   }
-  if (system !== undefined) out.pieces(contentPieces(system.content, "\n", ["messages", system.index, "content"], "system"), isPySpace);
+  if (system !== undefined) writeContent(out, system.content, "\n", system.index, "system", true);
   out.special("<|eot_id|>");
 
   // Custom tools are passed in the first user message with some extra guidance.
@@ -75,7 +75,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("with its proper arguments that best answers the given prompt.\n\n");
     out.text(JSON_CALL_INSTRUCTIONS);
     for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
-    out.pieces(contentPieces(carrier.content, "\n", ["messages", carrier.index, "content"], "user"), isPySpace);
+    writeContent(out, carrier.content, "\n", carrier.index, "user", true);
     out.special("<|eot_id|>");
   }
 
@@ -83,7 +83,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     switch (message.kind) {
       case "text":
         out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
-        out.pieces(contentPieces(message.content, "\n", ["messages", message.index, "content"], message.role), isPySpace).special("<|eot_id|>");
+        writeContent(out, message.content, "\n", message.index, message.role, true).special("<|eot_id|>");
         break;
       case "tool_call": {
         if (message.calls.length !== 1) {

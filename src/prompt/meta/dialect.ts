@@ -12,7 +12,7 @@
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
-import { contentPieces, isTextParts, toolTextPieces, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
+import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { toMetaTool, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
@@ -49,9 +49,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
     switch (m.kind) {
       case "text":
         // A parsed assistant turn that stopped with <|eom_id|> keeps it: the model expects to continue.
-        header(out, m.role)
-          .pieces(contentPieces(m.content, "", ["messages", m.index, "content"], m.role))
-          .special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
+        writeContent(header(out, m.role), m.content, "", m.index, m.role).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
         break;
       case "tool_result": {
         header(out, "ipython");
@@ -66,7 +64,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
       case "tool_call": {
         header(out, "assistant");
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
-        out.pieces(contentPieces(m.content, "", ["messages", m.index, "content"], "assistant"));
+        writeContent(out, m.content, "", m.index, "assistant");
         for (const call of m.calls) {
           // code_interpreter writes its code raw: the source is that string.
           const code = call.name === "code_interpreter";
