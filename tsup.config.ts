@@ -7,6 +7,7 @@ const entry = {
   template: "src/template/index.ts",
   meta: "src/prompt/meta/index.ts",
   backends: "src/backends/index.ts",
+  openai: "src/adapters/openai/index.ts",
 };
 
 export default defineConfig([

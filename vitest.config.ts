@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^llama-prompt-format\/template$/, replacement: src("template/index.ts") },
       { find: /^llama-prompt-format\/meta$/, replacement: src("prompt/meta/index.ts") },
       { find: /^llama-prompt-format\/backends$/, replacement: src("backends/index.ts") },
+      { find: /^llama-prompt-format\/openai$/, replacement: src("adapters/openai/index.ts") },
     ],
   },
   test: {
