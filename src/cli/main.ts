@@ -4,6 +4,8 @@
  *
  *   llama-prompt render [file|-]   conversation JSON → prompt (or segments / token ids)
  *   llama-prompt parse [file|-]    raw completion → {content, toolCalls, stopReason} (or events)
+ *   llama-prompt serve ...         OpenAI-compatible server in front of TGI / vLLM / llama.cpp (serve.ts,
+ *                                  loaded only by this command)
  *
  * Exit codes: 0 success, 1 bad input (invalid JSON, missing file, invalid conversation...),
  * 2 bad usage (unknown command or flag). Errors are one line on stderr: `llama-prompt: <message>`.
@@ -47,6 +49,8 @@ Render Llama 3.1 Instruct prompts byte-exactly and parse model output into tool 
 Commands:
   render [file|-]   Conversation JSON -> prompt string (stdout)
   parse [file|-]    Raw completion text -> JSON {content, toolCalls, stopReason}
+  serve             OpenAI-compatible server (POST /v1/chat/completions) in front
+                    of TGI, vLLM or llama.cpp, with Llama 3.1 tool calling
 
 Options:
   -h, --help        Show help (also: ${PROGRAM} <command> --help)
@@ -340,13 +344,14 @@ function oneLine(s: string): string {
 export async function run(argv: readonly string[], io: CliIo = process): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw usage("missing command: expected render or parse");
+    if (command === undefined) throw usage("missing command: expected render, parse or serve");
     switch (command) {
       case "-h":
       case "--help":
       case "help":
         if (rest[0] === "render") await write(io, RENDER_HELP);
         else if (rest[0] === "parse") await write(io, PARSE_HELP);
+        else if (rest[0] === "serve") await write(io, (await import("./serve.js")).SERVE_HELP);
         else await write(io, MAIN_HELP);
         return 0;
       case "-v":
@@ -359,6 +364,16 @@ export async function run(argv: readonly string[], io: CliIo = process): Promise
       case "parse":
         await parse(rest, io);
         return 0;
+      case "serve": {
+        // Loaded here only: render and parse never load the server (nor the backends).
+        const { serve, ServeUsageError } = await import("./serve.js");
+        try {
+          return await serve(rest, io);
+        } catch (e) {
+          if (e instanceof ServeUsageError) throw usage(e.message);
+          throw e;
+        }
+      }
       default:
         throw usage(command.startsWith("-") ? `unknown option '${command}'` : `unknown command '${command}'`);
     }
