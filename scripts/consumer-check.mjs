@@ -33,6 +33,7 @@ import { defineTools } from "llama-prompt-format/tools";
 import { renderWithTemplate } from "llama-prompt-format/template";
 import { builtinToolsPrompt } from "llama-prompt-format/meta";
 import * as backends from "llama-prompt-format/backends";
+import { toOpenAIMessage, type OpenAIAssistantMessage } from "llama-prompt-format/openai";
 import { z } from "zod/v4";
 
 const tools = defineTools({ get_weather: { description: "Weather", parameters: z.object({ city: z.string() }) } });
@@ -45,6 +46,8 @@ if (call.name === "get_weather") {
   const city: string = call.arguments.city;
   void city;
 }
+const openaiMessage: OpenAIAssistantMessage = toOpenAIMessage(reply);
+void openaiMessage;
 void createStreamParser; void renderWithTemplate; void builtinToolsPrompt; void backends; void isLlamaPromptError; void prompt;
 `;
 
@@ -55,12 +58,14 @@ import { defineTools } from "llama-prompt-format/tools";
 import { renderWithTemplate } from "llama-prompt-format/template";
 import { builtinToolsPrompt } from "llama-prompt-format/meta";
 import * as backends from "llama-prompt-format/backends";
+import { toOpenAIMessage } from "llama-prompt-format/openai";
 import { z } from "zod/v4";` : `
 const { renderPrompt, parseAssistantOutput, parseOptionsFor, isLlamaPromptError } = require("llama-prompt-format");
 const { defineTools } = require("llama-prompt-format/tools");
 const { renderWithTemplate } = require("llama-prompt-format/template");
 const { builtinToolsPrompt } = require("llama-prompt-format/meta");
 const backends = require("llama-prompt-format/backends");
+const { toOpenAIMessage } = require("llama-prompt-format/openai");
 const { z } = require("zod/v4");`}
 const tools = defineTools({ get_weather: { description: "Weather", parameters: z.object({ city: z.string() }) } });
 const options = { tools: tools.definitions };
@@ -75,6 +80,7 @@ if (!isLlamaPromptError(caught, "INVALID_TOOL_ARGUMENTS")) throw new Error("expe
 if (renderWithTemplate("{{ messages[0].content }}", [{ role: "user", content: "x" }]) !== "x") throw new Error("template");
 if (!builtinToolsPrompt(["brave_search"]).includes("brave_search")) throw new Error("meta");
 if (typeof backends !== "object") throw new Error("backends");
+if (toOpenAIMessage(reply).tool_calls[0].function.arguments !== '{"city":"Paris"}') throw new Error("openai");
 console.log("${kind}: ok");
 `;
 

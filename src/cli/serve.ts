@@ -416,7 +416,12 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
           for (const c of inFlight) c.abort(new Error("the server is shutting down"));
           for (const s of sockets) s.destroy();
         };
-        if (inFlight.size === 0) cut();
+        // Every answer was written: close the connections once their buffers are flushed.
+        const finish = () => {
+          for (const s of sockets) s.end();
+          setTimeout(cut, 1000).unref();
+        };
+        if (inFlight.size === 0) (grace === 0 ? cut : finish)();
         else {
           const timer = setTimeout(cut, grace);
           timer.unref();
@@ -424,7 +429,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
             if (inFlight.size === 0) {
               clearInterval(poll);
               clearTimeout(timer);
-              cut();
+              finish();
             }
           }, 50);
           poll.unref();
