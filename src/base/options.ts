@@ -61,6 +61,15 @@ export interface RenderOptions {
    * express (`enum`, `items`, ...) throw by default; `true` drops those keywords instead.
    */
   lossyTools?: boolean;
+  /**
+   * `hf` dialect: render an assistant message that carries several tool calls (Llama 3.1 can emit
+   * several `;`-separated calls in one turn) as consecutive single-call assistant turns, each
+   * followed by its result (the tool messages after it, matched by `tool_call_id`, else in order):
+   * exactly what the official template renders for that equivalent conversation. Default `false`:
+   * such a message is a `TemplateError` (`multiple_tool_calls`), as the template raises. No effect in
+   * the `meta` dialect, which writes several calls in one turn.
+   */
+  splitToolCalls?: boolean;
 }
 
 /** Validates one option value; `path` is where it sits (from the `options` root). */
@@ -231,6 +240,7 @@ export const OPTION_CHECKS = {
   specialTokens: oneOf(["reject", "strip", "allow"]),
   toolPromptFormat: oneOf(["json", "function_tag", "python_list"]),
   lossyTools: boolean,
+  splitToolCalls: boolean,
   createId,
   maxToolCallChars: positiveInteger,
   toolChoice,
@@ -252,6 +262,7 @@ export const RENDER_KEYS = [
   "specialTokens",
   "toolPromptFormat",
   "lossyTools",
+  "splitToolCalls",
 ] as const satisfies readonly OptionKey[];
 
 /** Keys the parser reads. */

@@ -32,6 +32,8 @@ export interface ResolvedRenderOptions {
   toolPromptFormat: ToolPromptFormat;
   toolPromptFormatGiven: boolean;
   lossyTools: boolean;
+  /** `hf`: render N calls of one message as N single-call turns, each with its result. */
+  splitToolCalls: boolean;
 }
 
 const META_ONLY = ["toolPromptFormat", "lossyTools"] as const;
@@ -66,6 +68,7 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     toolPromptFormat: (o.toolPromptFormat as ToolPromptFormat | undefined) ?? "json",
     toolPromptFormatGiven: o.toolPromptFormat !== undefined,
     lossyTools: (o.lossyTools as boolean | undefined) ?? false,
+    splitToolCalls: (o.splitToolCalls as boolean | undefined) ?? false,
   };
 }
 

@@ -10,6 +10,7 @@ import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
+import { splitToolCalls } from "./split-calls.js";
 
 const JSON_CALL_INSTRUCTIONS =
   'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' +
@@ -20,7 +21,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   const out = new SegmentBuilder();
   const tools = opts.tools;
   const builtin = opts.builtinTools;
-  let messages = input;
+  // splitToolCalls: N calls of one message as N single-call turns with their results (split-calls.ts).
+  let messages = opts.splitToolCalls ? splitToolCalls(input) : input;
 
   out.special("<|begin_of_text|>");
 
@@ -90,7 +92,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
           throw new TemplateError(
             "multiple_tool_calls",
             `an assistant message must carry exactly one tool call (Llama 3.1 supports one call per message), got ${message.calls.length}; ` +
-              `split the calls into consecutive assistant/tool message pairs`,
+              `pass splitToolCalls: true to render them as consecutive single-call turns with their results`,
             message.index,
             "This model only supports single tool-calls at once!",
           );
