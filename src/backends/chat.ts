@@ -77,8 +77,8 @@ const positiveInt: Check = (v, path) => {
   return v;
 };
 
-/** Generation options, checked here (they belong to this entry point only). */
-const GENERATION_CHECKS: Record<string, Check> = {
+/** Generation options, checked here (they belong to this entry point and the adapters built on it). */
+export const GENERATION_CHECKS: Record<string, Check> = {
   maxTokens: positiveInt,
   temperature: (v, path) => {
     finite(v, path);

@@ -70,6 +70,11 @@ const STOP_IDS = [128001, 128008, 128009];
 export interface Script {
   /** What the model generates. */
   output: readonly string[];
+  /**
+   * What the model generates for the 1st, 2nd, ... request (an agent loop's turns); past the last,
+   * the last again. When given, `output` is not used.
+   */
+  turns?: ReadonlyArray<readonly string[]>;
   /** Line ending of the SSE stream (default "\n"). */
   eol?: "\n" | "\r\n";
   /** Write the body in pieces of these byte sizes (cycled) instead of one piece per event. */
@@ -110,9 +115,9 @@ interface Generated {
   end: { kind: "stop"; id: number } | { kind: "length" } | { kind: "word"; word: string; textBefore: string } | { kind: "none" };
 }
 
-/** Runs the script under the request's budget and stop strings. */
-function generate(script: Script, maxTokens: number, stops: readonly string[]): Generated {
-  const all = modelTokens(script.output);
+/** Runs the script under the request's budget and stop strings (`turn`: which request this is, from 0). */
+function generate(script: Script, maxTokens: number, stops: readonly string[], turn = 0): Generated {
+  const all = modelTokens(script.turns ? script.turns[Math.min(turn, script.turns.length - 1)]! : script.output);
   const tokens: ModelToken[] = [];
   let text = "";
   for (const t of all) {
@@ -162,7 +167,7 @@ export async function startTgi(script: Script): Promise<ModelServer> {
     if (err) return err;
     const p = j.parameters ?? {};
     const userStops = (p.stop ?? []).filter((s: string) => specialTokenId(s) === undefined);
-    const g = generate(script, p.max_new_tokens ?? 100, userStops);
+    const g = generate(script, p.max_new_tokens ?? 100, userStops, promptIds.length - 1);
     const eomStop = (p.stop ?? []).includes("<|eom_id|>");
     const finishReason =
       g.end.kind === "length"
@@ -218,7 +223,7 @@ export async function startVllm(script: Script): Promise<ModelServer> {
     if (err) return err;
     const skipSpecial = j.skip_special_tokens ?? true;
     const stops: string[] = typeof j.stop === "string" ? [j.stop] : (j.stop ?? []);
-    const g = generate(script, j.max_tokens ?? 16, stops);
+    const g = generate(script, j.max_tokens ?? 16, stops, promptIds.length - 1);
     const withIds = j.return_token_ids === true && !script.noTokenIds;
     const eol = script.eol ?? "\n";
     const head = { id: "cmpl-1", object: "text_completion", created: 1, model: j.model };
@@ -286,7 +291,7 @@ export async function startLlamaCpp(script: Script): Promise<ModelServer> {
     const err = httpError(script);
     if (err) return err;
     const stops: string[] = j.stop ?? [];
-    const g = generate(script, typeof j.n_predict === "number" && j.n_predict >= 0 ? j.n_predict : 1_000_000, stops);
+    const g = generate(script, typeof j.n_predict === "number" && j.n_predict >= 0 ? j.n_predict : 1_000_000, stops, promptIds.length - 1);
     const eol = script.eol ?? "\n";
     const events: string[] = [];
     let sent = "";
