@@ -8,6 +8,8 @@ const entry = {
   meta: "src/prompt/meta/index.ts",
   backends: "src/backends/index.ts",
   openai: "src/adapters/openai/index.ts",
+  "ai-sdk": "src/adapters/ai-sdk/index.ts",
+  langchain: "src/adapters/langchain/index.ts",
 };
 
 export default defineConfig([

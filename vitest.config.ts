@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^llama-prompt-format\/meta$/, replacement: src("prompt/meta/index.ts") },
       { find: /^llama-prompt-format\/backends$/, replacement: src("backends/index.ts") },
       { find: /^llama-prompt-format\/openai$/, replacement: src("adapters/openai/index.ts") },
+      { find: /^llama-prompt-format\/ai-sdk$/, replacement: src("adapters/ai-sdk/index.ts") },
+      { find: /^llama-prompt-format\/langchain$/, replacement: src("adapters/langchain/index.ts") },
     ],
   },
   test: {
