@@ -3,7 +3,9 @@
  * npm run consumer-check — installs the packed package into scratch projects, once per zod version
  * the peer range claims (oldest and newest), and uses it as a user would: TypeScript type-checks a
  * consumer under moduleResolution nodenext and bundler, then the consumer runs as ESM and as CJS,
- * importing every subpath. Run after `npm run build`. Needs the npm registry.
+ * importing every subpath (the framework adapters with the real `ai`, `@ai-sdk/provider` and
+ * `@langchain/core` installed beside it; the root must not load them). Run after `npm run build`.
+ * Needs the npm registry.
  *
  *   node scripts/consumer-check.mjs [zodVersion ...]   (default: the oldest and newest claimed)
  */
@@ -34,8 +36,16 @@ import { renderWithTemplate } from "llama-prompt-format/template";
 import { builtinToolsPrompt } from "llama-prompt-format/meta";
 import * as backends from "llama-prompt-format/backends";
 import { toOpenAIMessage, type OpenAIAssistantMessage } from "llama-prompt-format/openai";
+import { createLlamaModel, llama } from "llama-prompt-format/ai-sdk";
+import { ChatLlama } from "llama-prompt-format/langchain";
+import type { LanguageModel } from "ai";
 import { z } from "zod/v4";
 
+const backend = backends.tgiBackend({ baseURL: "http://127.0.0.1:9" });
+const model: LanguageModel = createLlamaModel(backend, { dateString: "01 Jan 2025" });
+const web = llama.tools.braveSearch({ execute: async ({ query }) => [query] });
+const chat = new ChatLlama({ backend }).bindTools([{ name: "get_weather", description: "Weather", schema: z.object({ city: z.string() }) }]);
+void model; void web; void chat;
 const tools = defineTools({ get_weather: { description: "Weather", parameters: z.object({ city: z.string() }) } });
 const messages: ChatMessage[] = [{ role: "user", content: "Weather in Paris?" }];
 const options = { tools: tools.definitions };
@@ -59,6 +69,8 @@ import { renderWithTemplate } from "llama-prompt-format/template";
 import { builtinToolsPrompt } from "llama-prompt-format/meta";
 import * as backends from "llama-prompt-format/backends";
 import { toOpenAIMessage } from "llama-prompt-format/openai";
+import { createLlamaModel, llama } from "llama-prompt-format/ai-sdk";
+import { ChatLlama } from "llama-prompt-format/langchain";
 import { z } from "zod/v4";` : `
 const { renderPrompt, parseAssistantOutput, parseOptionsFor, isLlamaPromptError } = require("llama-prompt-format");
 const { defineTools } = require("llama-prompt-format/tools");
@@ -66,6 +78,10 @@ const { renderWithTemplate } = require("llama-prompt-format/template");
 const { builtinToolsPrompt } = require("llama-prompt-format/meta");
 const backends = require("llama-prompt-format/backends");
 const { toOpenAIMessage } = require("llama-prompt-format/openai");
+const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\/](ai|@ai-sdk|@langchain)[\\/]/.test(f));
+if (loaded.length) throw new Error("the root and the other subpaths loaded " + loaded[0]);
+const { createLlamaModel, llama } = require("llama-prompt-format/ai-sdk");
+const { ChatLlama } = require("llama-prompt-format/langchain");
 const { z } = require("zod/v4");`}
 const tools = defineTools({ get_weather: { description: "Weather", parameters: z.object({ city: z.string() }) } });
 const options = { tools: tools.definitions };
@@ -81,6 +97,10 @@ if (renderWithTemplate("{{ messages[0].content }}", [{ role: "user", content: "x
 if (!builtinToolsPrompt(["brave_search"]).includes("brave_search")) throw new Error("meta");
 if (typeof backends !== "object") throw new Error("backends");
 if (toOpenAIMessage(reply).tool_calls[0].function.arguments !== '{"city":"Paris"}') throw new Error("openai");
+const backend = backends.tgiBackend({ baseURL: "http://127.0.0.1:9" });
+if (createLlamaModel(backend).specificationVersion !== "v3") throw new Error("ai-sdk");
+if (llama.tools.codeInterpreter().id !== "llama.code_interpreter") throw new Error("ai-sdk tools");
+if (new ChatLlama({ backend })._llmType() !== "llama-prompt-format") throw new Error("langchain");
 console.log("${kind}: ok");
 `;
 
@@ -90,7 +110,9 @@ try {
     const dir = join(work, `zod-${zod}`);
     execFileSync("mkdir", ["-p", dir]);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    run("npm", ["install", "--no-audit", "--no-fund", "--silent", tarball, `zod@${zod}`, `typescript@${tsVersion}`, "@types/node@20"], dir);
+    run("npm", ["install", "--no-audit", "--no-fund", "--silent", tarball, `zod@${zod}`, `typescript@${tsVersion}`, "@types/node@20", `ai@${pkg.devDependencies.ai}`, `@ai-sdk/provider@${pkg.devDependencies["@ai-sdk/provider"]}`, `@langchain/core@${pkg.devDependencies["@langchain/core"]}`,
+      // @ai-sdk/provider's declarations import "json-schema" types it does not install (skipLibCheck is off here).
+      "@types/json-schema"], dir);
     const installed = JSON.parse(readFileSync(join(dir, "node_modules/zod/package.json"), "utf8")).version;
     writeFileSync(join(dir, "consumer.ts"), consumerTs);
     writeFileSync(join(dir, "consumer.mjs"), runtime("esm"));
