@@ -11,9 +11,10 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
-import { BackendStreamError, llamaCppBackend, tgiBackend, vllmBackend, type CompletionBackend } from "llama-prompt-format/backends";
+import { BackendStreamError, type CompletionBackend } from "llama-prompt-format/backends";
 import { createLlamaModel, llama } from "llama-prompt-format/ai-sdk";
-import { countBos, startLlamaCpp, startTgi, startVllm, type ModelServer, type Script } from "./helpers/llama-servers.js";
+import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
+import { jsonCall, promptOf, serve as serveOn, type ServerKind } from "./helpers/framework-servers.js";
 
 // The warnings are asserted on results; the AI SDK need not also log them.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -24,30 +25,9 @@ afterEach(async () => {
   servers = [];
 });
 
-type Kind = "tgi" | "vllm" | "llamacpp";
-async function serve(kind: Kind, script: Script): Promise<{ server: ModelServer; backend: CompletionBackend }> {
-  const server = await { tgi: startTgi, vllm: startVllm, llamacpp: startLlamaCpp }[kind](script);
-  servers.push(server);
-  const backend =
-    kind === "tgi" ? tgiBackend({ baseURL: server.url }) : kind === "vllm" ? vllmBackend({ baseURL: server.url, model: "llama" }) : llamaCppBackend({ baseURL: server.url });
-  return { server, backend };
-}
+type Kind = ServerKind;
+const serve = (kind: Kind, script: Script) => serveOn(kind, script, servers);
 
-/** The prompt each request carried, whatever the wire format. */
-function promptOf(server: ModelServer, i: number): string {
-  const j = server.requests[i]!.json;
-  if (typeof j.inputs === "string") return "<|begin_of_text|>" + j.inputs; // TGI adds BOS itself
-  if (typeof j.prompt === "string") return j.prompt;
-  return (j.prompt as Array<number | string>).map((p) => (typeof p === "string" ? p : SPECIAL[p] ?? `<${p}>`)).join("");
-}
-const SPECIAL: Record<number, string> = {
-  128000: "<|begin_of_text|>",
-  128006: "<|start_header_id|>",
-  128007: "<|end_header_id|>",
-  128008: "<|eom_id|>",
-  128009: "<|eot_id|>",
-  128010: "<|python_tag|>",
-};
 
 const weatherSchema = z.object({ city: z.string() });
 /** The JSON Schema the AI SDK hands the model for weatherSchema (zod 4's toJSONSchema, without "$schema"). */
@@ -76,7 +56,7 @@ function weatherTools(log: string[] = []) {
   };
 }
 
-const call = (name: string, args: object) => `{"name": "${name}", "parameters": ${JSON.stringify(args).replace(/":/g, '": ').replace(/,"/g, ', "')}}`;
+const call = jsonCall;
 
 describe.each<Kind>(["tgi", "vllm", "llamacpp"])("generateText on %s", (kind) => {
   it("runs a three-step loop (call → result → call → result → answer) with zod tools; every prompt is the rendered conversation", async () => {

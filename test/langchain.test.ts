@@ -8,9 +8,10 @@ import { tool } from "@langchain/core/tools";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
-import { llamaCppBackend, tgiBackend, vllmBackend, type CompletionBackend } from "llama-prompt-format/backends";
+import type { CompletionBackend } from "llama-prompt-format/backends";
 import { ChatLlama } from "llama-prompt-format/langchain";
-import { countBos, startLlamaCpp, startTgi, startVllm, type ModelServer, type Script } from "./helpers/llama-servers.js";
+import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
+import { jsonCall, promptOf, serve as serveOn, type ServerKind } from "./helpers/framework-servers.js";
 
 let servers: ModelServer[] = [];
 afterEach(async () => {
@@ -18,24 +19,11 @@ afterEach(async () => {
   servers = [];
 });
 
-type Kind = "tgi" | "vllm" | "llamacpp";
-async function serve(kind: Kind, script: Script): Promise<{ server: ModelServer; backend: CompletionBackend }> {
-  const server = await { tgi: startTgi, vllm: startVllm, llamacpp: startLlamaCpp }[kind](script);
-  servers.push(server);
-  const backend =
-    kind === "tgi" ? tgiBackend({ baseURL: server.url }) : kind === "vllm" ? vllmBackend({ baseURL: server.url, model: "llama" }) : llamaCppBackend({ baseURL: server.url });
-  return { server, backend };
-}
+type Kind = ServerKind;
+const serve = (kind: Kind, script: Script) => serveOn(kind, script, servers);
 
-const SPECIAL: Record<number, string> = { 128000: "<|begin_of_text|>", 128006: "<|start_header_id|>", 128007: "<|end_header_id|>", 128008: "<|eom_id|>", 128009: "<|eot_id|>", 128010: "<|python_tag|>" };
-function promptOf(server: ModelServer, i: number): string {
-  const j = server.requests[i]!.json;
-  if (typeof j.inputs === "string") return "<|begin_of_text|>" + j.inputs;
-  if (typeof j.prompt === "string") return j.prompt;
-  return (j.prompt as Array<number | string>).map((p) => (typeof p === "string" ? p : SPECIAL[p] ?? `<${p}>`)).join("");
-}
 
-const call = (name: string, args: object) => `{"name": "${name}", "parameters": ${JSON.stringify(args).replace(/":/g, '": ').replace(/,"/g, ', "')}}`;
+const call = jsonCall;
 
 const getWeather = tool(async ({ city }) => JSON.stringify({ city, temperature: city === "Oslo" ? 12 : 19 }), {
   name: "get_weather",
