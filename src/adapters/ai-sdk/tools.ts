@@ -5,12 +5,12 @@
  * `<|python_tag|>brave_search.call(query="...")` comes back as a call of that tool, which the
  * application executes (give `execute`, or run it yourself from the result's tool calls).
  */
-import { jsonSchema, type Tool, type ToolExecuteFunction } from "ai";
+import { jsonSchema, type Tool } from "ai";
 
 /** `execute` and the other callbacks an application may give a built-in tool. */
 export interface LlamaBuiltinToolOptions<INPUT, OUTPUT> {
   /** Runs the tool (client-side). Without it, the call is returned to the application. */
-  execute?: ToolExecuteFunction<INPUT, OUTPUT>;
+  execute?: Tool<INPUT, OUTPUT>["execute"];
   needsApproval?: Tool<INPUT, OUTPUT>["needsApproval"];
   toModelOutput?: Tool<INPUT, OUTPUT>["toModelOutput"];
   onInputStart?: Tool<INPUT, OUTPUT>["onInputStart"];
