@@ -9,7 +9,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidMessageError, InvalidOptionsError, renderPrompt, TemplateError, type ChatMessage, type PromptOptions } from "../src/index.js";
-import { hfCases, hfExpected, hfOptions, type HfCase } from "./helpers/hf-fixtures.js";
+import { renderWithTemplate } from "../src/template/index.js";
+import { hfCases, hfExpected, hfOptions, officialTemplate, type HfCase } from "./helpers/hf-fixtures.js";
 import { thrown } from "./helpers/thrown.js";
 
 type SplitCase = HfCase & { equivalent: ChatMessage[] };
@@ -140,5 +141,11 @@ describe("splitToolCalls: results that cannot be matched", () => {
     expect(thrown(() => renderPrompt(base, { splitToolCalls: "yes" as never }))).toBeInstanceOf(InvalidOptionsError);
     const meta = [...base, { role: "tool" as const, tool_call_id: "a", content: 1 }, { role: "tool" as const, tool_call_id: "b", content: 2 }];
     expect(renderPrompt(meta, { dialect: "meta", splitToolCalls: true })).toBe(renderPrompt(meta, { dialect: "meta" }));
+  });
+
+  it("is an option of the hf dialect only: renderWithTemplate refuses it rather than ignoring it", () => {
+    const e = thrown(() => renderWithTemplate(officialTemplate, base, { splitToolCalls: true } as never));
+    expect(e).toBeInstanceOf(InvalidOptionsError);
+    expect((e as InvalidOptionsError).path).toEqual(["options", "splitToolCalls"]);
   });
 });

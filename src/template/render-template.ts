@@ -35,8 +35,8 @@ export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "
   variables?: Record<string, unknown>;
 }
 
-/** The render options a template reads (the meta dialect's options do not apply). */
-const TEMPLATE_KEYS = RENDER_KEYS.filter((k) => k !== "dialect" && k !== "toolPromptFormat" && k !== "lossyTools");
+/** The render options a template reads (the meta dialect's options, and the hf dialect's splitToolCalls, do not apply). */
+const TEMPLATE_KEYS = RENDER_KEYS.filter((k) => k !== "dialect" && k !== "toolPromptFormat" && k !== "lossyTools" && k !== "splitToolCalls");
 const OWN_KEYS = ["bosToken", "eosToken", "variables"];
 
 const compiled = new Map<string, Template>();
