@@ -39,7 +39,7 @@ describe.each<Kind>(["tgi", "vllm", "llamacpp"])("ChatLlama on %s", (kind) => {
     const { server, backend } = await serve(kind, { output: ["Hello! How can I help?", "<|eot_id|>"] });
     const model = new ChatLlama({ backend, dateString: "02 Mar 2025" });
     const reply = await model.invoke([new SystemMessage("Be brief."), new HumanMessage("Hi")]);
-    expect(reply).toBeInstanceOf(AIMessage);
+    expect(reply).toBeInstanceOf(AIMessageChunk);
     expect(reply.content).toBe("Hello! How can I help?");
     expect(reply.tool_calls).toEqual([]);
     expect(reply.response_metadata).toMatchObject({ finish_reason: "stop", stop_reason: "eot" });
@@ -134,6 +134,12 @@ describe("tools", () => {
     expect(reply.tool_calls!.map((c) => [c.name, c.args])).toEqual([["brave_search", { query: "gold price" }]]);
     expect(reply.response_metadata).toMatchObject({ finish_reason: "tool-calls", stop_reason: "eom" });
     expect(promptOf(server, 0)).toBe(renderPrompt([{ role: "user", content: "Gold price?" }], { builtinTools: ["brave_search"] }));
+  });
+
+  it("withStructuredOutput: the schema is offered as a tool and the model's call is the output", async () => {
+    const { backend } = await serve("tgi", { output: [call("Person", { name: "Ada", born: 1815 }), "<|eot_id|>"] });
+    const structured = new ChatLlama({ backend }).withStructuredOutput(z.object({ name: z.string(), born: z.number() }), { name: "Person" });
+    expect(await structured.invoke("Who wrote the first program?")).toEqual({ name: "Ada", born: 1815 });
   });
 
   it("tool_choice maps to constrained decoding", async () => {

@@ -7,7 +7,7 @@
 import { BaseChatModel, type BaseChatModelCallOptions, type BaseChatModelParams, type BindToolsInput } from "@langchain/core/language_models/chat_models";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import { AIMessage, AIMessageChunk, type BaseMessage, type UsageMetadata } from "@langchain/core/messages";
+import { AIMessageChunk, type AIMessage, type BaseMessage, type UsageMetadata } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { convertToOpenAITool, isLangChainTool } from "@langchain/core/utils/function_calling";
@@ -260,7 +260,8 @@ export class ChatLlama extends BaseChatModel<ChatLlamaCallOptions, AIMessageChun
     let finish: CompletionFinish | undefined;
     const reply = await generateChat(this.backend, fromLangChainMessages(messages), { ...chat, onFinish: (i) => (finish = i.finish) });
     const usage = usageOf(finish);
-    const message = new AIMessage({
+    // An AIMessageChunk, as the class's output type says (and as LangChain's withStructuredOutput requires).
+    const message = new AIMessageChunk({
       content: reply.content,
       tool_calls: reply.toolCalls.map((c) => ({ id: c.id, name: c.name, args: c.arguments, type: "tool_call" as const })),
       response_metadata: responseMetadata(reply, finish, this.backend.name),
