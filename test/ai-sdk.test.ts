@@ -10,7 +10,7 @@ import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Stream
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
+import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, isLlamaPromptError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
 import { BackendStreamError, type CompletionBackend } from "llama-prompt-format/backends";
 import { createLlamaModel, llama } from "llama-prompt-format/ai-sdk";
 import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
@@ -366,5 +366,29 @@ describe("toolChoice, settings, providerOptions", () => {
     const e = await generateText({ model: createLlamaModel(backend), messages, maxRetries: 0 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InvalidMessageError);
     expect((e as InvalidMessageError).path).toEqual(["prompt", 0, "content", 1]);
+  });
+
+  it("a malformed prompt given to doGenerate directly is a typed error, never a raw TypeError", async () => {
+    const backend: CompletionBackend = { name: "unused", stream: () => { throw new Error("not reached"); } };
+    const model = createLlamaModel(backend);
+    const result = (output: unknown) => ({ role: "tool", content: [{ type: "tool-result", toolCallId: "c", toolName: "t", output }] });
+    for (const prompt of [
+      null,
+      [null],
+      [5],
+      [{ role: "user", content: null }],
+      [{ role: "user", content: [null] }],
+      [{ role: "assistant", content: [7] }],
+      [{ role: "assistant", content: [{ type: "tool-call", toolCallId: "c", toolName: "t", input: "not an object" }] }],
+      [result(null)],
+      [result({ type: "content", value: null })],
+      [result({ type: "content", value: [{ type: "image-data", data: "", mediaType: "image/png" }] })],
+      [result({ type: "weird" })],
+      [{ role: "alien", content: [] }],
+    ]) {
+      const e = await Promise.resolve().then(() => model.doGenerate({ prompt: prompt as never })).catch((x: unknown) => x);
+      expect(isLlamaPromptError(e), JSON.stringify(prompt)).toBe(true);
+      expect((e as InvalidMessageError).path[0], JSON.stringify(prompt)).toBe("prompt");
+    }
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
 import type { CompletionBackend } from "llama-prompt-format/backends";
-import { ChatLlama } from "llama-prompt-format/langchain";
+import { ChatLlama, fromLangChainMessages } from "llama-prompt-format/langchain";
 import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
 import { jsonCall, promptOf, serve as serveOn, type ServerKind } from "./helpers/framework-servers.js";
 
@@ -177,6 +177,17 @@ describe("options, errors, abort", () => {
       .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InvalidMessageError);
     expect((e as InvalidMessageError).path).toEqual(["messages", 0, "content", 1]);
+  });
+
+  it("fromLangChainMessages: what is not a LangChain message is an InvalidMessageError", () => {
+    for (const bad of [null, [null], [5], [{ _getType: () => "function", content: "x" }]]) {
+      expect(() => fromLangChainMessages(bad as never), JSON.stringify(bad)).toThrow(InvalidMessageError);
+    }
+    expect(fromLangChainMessages([new HumanMessage("hi"), new AIMessage({ content: "", tool_calls: [{ id: "c", name: "f", args: { a: 1 } }] }), new ToolMessage({ content: "ok", tool_call_id: "c" })])).toEqual([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: { a: 1 } } }] },
+      { role: "tool", tool_call_id: "c", content: "ok" },
+    ]);
   });
 
   it("abort: the signal stops the stream and cancels the request", async () => {

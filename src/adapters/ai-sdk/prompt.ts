@@ -111,6 +111,7 @@ export function convertToolChoice(
 
 /** A tool result as the content of an ipython turn. */
 function resultContent(output: LanguageModelV3ToolResultOutput, path: (string | number)[]): unknown {
+  if (output === null || typeof output !== "object") throw new InvalidMessageError(`expected a tool output, got ${describeValue(output)}`, path);
   switch (output.type) {
     case "text":
     case "error-text":
@@ -121,9 +122,10 @@ function resultContent(output: LanguageModelV3ToolResultOutput, path: (string | 
       return output.reason ?? "Tool execution denied.";
     case "content": {
       const texts: string[] = [];
+      if (!Array.isArray(output.value)) throw new InvalidMessageError(`expected an array of parts, got ${describeValue(output.value)}`, [...path, "value"]);
       output.value.forEach((part, k) => {
-        if (part.type !== "text") {
-          throw new InvalidMessageError(`a ${part.type} part: Llama 3.x tool results are text (give the tool's result as text or JSON)`, [...path, "value", k]);
+        if (part === null || typeof part !== "object" || part.type !== "text") {
+          throw new InvalidMessageError(`a ${describeValue((part as { type?: unknown } | null)?.type)} part: Llama 3.x tool results are text (give the tool's result as text or JSON)`, [...path, "value", k]);
         }
         texts.push(part.text);
       });
@@ -145,13 +147,15 @@ export function convertPrompt(prompt: LanguageModelV3Prompt, toModel: ReadonlyMa
   let droppedReasoning = false;
   prompt.forEach((m, i) => {
     const at = ["prompt", i];
+    if (m === null || typeof m !== "object") throw new InvalidMessageError(`expected a message, got ${describeValue(m)}`, at);
+    if (m.role !== "system" && !Array.isArray(m.content)) throw new InvalidMessageError(`expected an array of parts, got ${describeValue(m.content)}`, [...at, "content"]);
     switch (m.role) {
       case "system":
         out.push({ role: "system", content: m.content });
         return;
       case "user": {
         const parts = m.content.map((p, j) => {
-          if (p.type !== "text") throw new InvalidMessageError(`a ${p.type} part: Llama 3.x takes text only`, [...at, "content", j]);
+          if (p === null || typeof p !== "object" || p.type !== "text") throw new InvalidMessageError(`a ${describeValue((p as { type?: unknown } | null)?.type)} part: Llama 3.x takes text only`, [...at, "content", j]);
           return { type: "text" as const, text: p.text };
         });
         out.push({ role: "user", content: parts.length === 1 ? parts[0]!.text : parts });
@@ -162,6 +166,7 @@ export function convertPrompt(prompt: LanguageModelV3Prompt, toModel: ReadonlyMa
         const calls: { id: string; type: "function"; function: { name: string; arguments: Record<string, unknown> } }[] = [];
         const results: ChatMessage[] = [];
         m.content.forEach((p, j) => {
+          if (p === null || typeof p !== "object") throw new InvalidMessageError(`expected a part, got ${describeValue(p)}`, [...at, "content", j]);
           switch (p.type) {
             case "text":
               texts.push({ type: "text", text: p.text });
@@ -181,7 +186,7 @@ export function convertPrompt(prompt: LanguageModelV3Prompt, toModel: ReadonlyMa
               results.push({ role: "tool", tool_call_id: p.toolCallId, content: resultContent(p.output, [...at, "content", j, "output"]) });
               return;
             default:
-              throw new InvalidMessageError(`a ${p.type} part: Llama 3.x takes text only`, [...at, "content", j]);
+              throw new InvalidMessageError(`a ${describeValue((p as { type?: unknown } | null)?.type)} part: Llama 3.x takes text only`, [...at, "content", j]);
           }
         });
         const content = texts.length === 1 ? texts[0]!.text : texts.length ? texts : "";
@@ -191,7 +196,7 @@ export function convertPrompt(prompt: LanguageModelV3Prompt, toModel: ReadonlyMa
       }
       case "tool":
         m.content.forEach((p, j) => {
-          if (p.type === "tool-result") out.push({ role: "tool", tool_call_id: p.toolCallId, content: resultContent(p.output, [...at, "content", j, "output"]) });
+          if (p !== null && typeof p === "object" && p.type === "tool-result") out.push({ role: "tool", tool_call_id: p.toolCallId, content: resultContent(p.output, [...at, "content", j, "output"]) });
           // tool-approval-response parts are for provider-executed tools: nothing for the model to read.
         });
         return;

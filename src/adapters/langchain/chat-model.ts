@@ -116,8 +116,10 @@ function textOf(content: unknown, path: (string | number)[]): string | { type: "
 
 /** LangChain messages as this library's. Errors name them: `["messages", i, ...]`. */
 export function fromLangChainMessages(messages: readonly BaseMessage[]): ChatMessage[] {
+  if (!Array.isArray(messages)) throw new InvalidMessageError(`expected an array of LangChain messages, got ${describeValue(messages)}`, ["messages"]);
   return messages.map((m, i): ChatMessage => {
     const at: (string | number)[] = ["messages", i];
+    if (m === null || typeof m !== "object") throw new InvalidMessageError(`expected a LangChain message, got ${describeValue(m)}`, at);
     const type = typeof (m as { _getType?: unknown })._getType === "function" ? m._getType() : (m as { type?: string }).type;
     switch (type) {
       case "system":
