@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createStreamParser, parseAssistantOutput, type AssistantMessage, type ParseOptions, type StreamEvent } from "llama-prompt-format";
+import { createStreamParser, parseAssistantOutput, renderPrompt, type AssistantMessage, type ParseOptions, type StreamEvent } from "llama-prompt-format";
 import {
   createOpenAIChunkEncoder,
   fromOpenAIRequest,
@@ -345,6 +345,21 @@ describe("fromOpenAIRequest", () => {
     });
     expect(fromOpenAIRequest({ ...base, max_tokens: 9, stop: "x", tool_choice: null }).options).toEqual({ maxTokens: 9, stop: ["x"] });
     expect(fromOpenAIRequest(base)).toMatchObject({ stream: false, includeUsage: false, parallelToolCalls: true, options: {} });
+  });
+
+  it("a history with several calls in one assistant message renders (splitToolCalls), only then", () => {
+    const call = (id: string, city: string) => ({ id, type: "function", function: { name: "get_weather", arguments: JSON.stringify({ city }) } });
+    const messages = [
+      { role: "user", content: "Weather in Paris and Oslo?" },
+      { role: "assistant", content: null, tool_calls: [call("a", "Paris"), call("b", "Oslo")] },
+      { role: "tool", tool_call_id: "a", content: "18" },
+      { role: "tool", tool_call_id: "b", content: "9" },
+    ];
+    const r = fromOpenAIRequest({ ...base, messages, tools: [weather] });
+    expect(r.options.splitToolCalls).toBe(true);
+    const prompt = renderPrompt(r.messages, { tools: r.options.tools, splitToolCalls: r.options.splitToolCalls });
+    expect(prompt.match(/\{"name": "get_weather", "parameters": /g)?.length).toBe(2);
+    expect(fromOpenAIRequest({ ...base, tools: [weather] }).options.splitToolCalls).toBeUndefined();
   });
 
   it("tool_choice: auto, none, required, named, allowed_tools", () => {

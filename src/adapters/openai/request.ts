@@ -382,6 +382,12 @@ export function fromOpenAIRequest(request: unknown): OpenAIChatRequest {
   if (builtins.length > 0) options.builtinTools = builtins;
   if (choice !== "auto") options.toolChoice = choice;
   const parallelToolCalls = given(body.parallel_tool_calls) ? boolean(body.parallel_tool_calls, at("parallel_tool_calls")) : true;
+  // OpenAI clients send back a turn with several (parallel) calls as one assistant message; the
+  // official template refuses that, so such a history is rendered with splitToolCalls (the
+  // equivalent single-call turns, each followed by its result).
+  if (messages.some((m) => isObject(m) && m.role === "assistant" && Array.isArray(m.tool_calls) && m.tool_calls.length > 1)) {
+    options.splitToolCalls = true;
+  }
 
   return { messages, options, model: body.model, stream, includeUsage, parallelToolCalls };
 }
