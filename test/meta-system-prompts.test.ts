@@ -315,7 +315,7 @@ describe("Meta ↔ OpenAI tool conversion", () => {
     e = err(() => openAIToolToMeta(tool({ v: { type: "string" } }, { required: ["missing"] })));
     expect(e.property).toBe("missing");
     e = err(() => openAIToolToMeta(tool({}, { oneOf: [] })));
-    expect(e.path).toEqual(["function", "parameters", "oneOf"]);
+    expect(e.path).toEqual(["tool", "function", "parameters", "oneOf"]);
     e = err(() => metaToolToOpenAI({ tool_name: "m", parameters: { when: { param_type: "datetime" } } }));
     expect(e.property).toBe("when");
     expect(e.toolName).toBe("m");
@@ -337,7 +337,9 @@ describe("Meta ↔ OpenAI tool conversion", () => {
       const e = err(f);
       expect(e.property).toBe("__proto__");
       expect(e.toolName).toBe("m");
-      expect(e.path).toEqual(["parameters", "__proto__"]);
+      expect(e.toolPath).toEqual(["parameters", "__proto__"]);
+      // from the argument root: the conversion functions take a tool, the generators a list of tools
+      expect(e.path[0] === "tool" ? e.path : e.path.slice(1)).toEqual(e.path[0] === "tool" ? ["tool", "parameters", "__proto__"] : [0, "parameters", "__proto__"]);
       expect(e.message).toContain("__proto__");
     }
     const props = JSON.parse('{"__proto__": {"type": "string"}, "b": {"type": "integer"}}') as Record<string, Record<string, unknown>>;
@@ -346,7 +348,8 @@ describe("Meta ↔ OpenAI tool conversion", () => {
       const e = err(f);
       expect(e.property).toBe("__proto__");
       expect(e.toolName).toBe("o");
-      expect(e.path).toEqual(["function", "parameters", "properties", "__proto__"]);
+      expect(e.toolPath).toEqual(["function", "parameters", "properties", "__proto__"]);
+      expect(e.path).toEqual([...(e.path[0] === "tool" ? ["tool"] : ["tools", 0]), ...e.toolPath]);
     }
     // an inherited __proto__ (the ordinary object literal syntax) is no parameter at all
     expect(openAIToolToMeta({ name: "x", parameters: { type: "object", properties: { __proto__: { type: "string" } } } })).toEqual({ tool_name: "x", parameters: {} });
@@ -357,7 +360,7 @@ describe("Meta ↔ OpenAI tool conversion", () => {
     (pt) => {
       const e = err(() => metaToolToOpenAI({ tool_name: "m", parameters: { x: { param_type: pt } } }));
       expect(e.property).toBe("x");
-      expect(e.path).toEqual(["parameters", "x", "param_type"]);
+      expect(e.path).toEqual(["tool", "parameters", "x", "param_type"]);
     },
   );
 

@@ -13,7 +13,7 @@
  */
 import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
 import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
-import { toMetaTool, type MetaToolDefinition } from "./tools.js";
+import { atToolRoot, toMetaTool, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
@@ -166,12 +166,12 @@ function systemPreamble(
 ): { system: Piece[]; trimNewlines: boolean; toolsUser: string | undefined; rest: NormalizedMessage[] } {
   const builtin: string[] = [...(opts.builtinTools ?? [])];
   const custom: MetaToolDefinition[] = [];
-  (opts.tools ?? []).forEach((t) => {
+  (opts.tools ?? []).forEach((t, i) => {
     const name = toolDefinitionName(t);
     // A built-in named twice (an option and a tool definition) is listed once, where first seen.
     if (name !== undefined && BUILTIN.has(name)) {
       if (!builtin.includes(name)) builtin.push(name);
-    } else custom.push(toMetaTool(t, { lossyTools: lossy })); // throws MetaToolError (code INVALID_TOOL_DEFINITION) naming the tool and property
+    } else custom.push(atToolRoot(["options", "tools", i], () => toMetaTool(t, { lossyTools: lossy }))); // MetaToolError naming the tool and property
   });
 
   let instruction: Piece[] = [];

@@ -4,6 +4,7 @@
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
 import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
+import { safeIsArray } from "../../base/read.js";
 import { plainJson } from "../../base/python.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -45,22 +46,49 @@ export interface OpenAIFunctionTool {
 
 /**
  * A tool definition is invalid, or cannot be converted between Meta's and OpenAI's shape.
- * `property` names the offending parameter when there is one; `path` is the path inside the tool.
+ * `property` names the offending parameter when there is one; `toolPath` is the path inside the tool
+ * and `path` the same from the argument root (`["tool", ...]` for the conversion functions,
+ * `["options", "tools", i, ...]` from `renderPrompt`, `["tools", i, ...]` from the prompt generators).
  */
 export class MetaToolError extends LlamaPromptError {
   static override readonly errorName: string = "MetaToolError";
   readonly toolName: string | undefined;
   readonly property: string | undefined;
-  constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string) {
-    const where = formatPath(path) || "(tool)";
+  /** The path inside the tool definition. */
+  readonly toolPath: ErrorPath;
+  /** What is wrong, without the path prefix. */
+  readonly detail: string;
+  constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string, root: ErrorPath = ["tool"]) {
     const text = (v: unknown) => (typeof v === "string" ? v : describeValue(v));
-    super("INVALID_TOOL_DEFINITION", `tool${toolName ? ` "${text(toolName)}"` : ""}: ${where}: ${text(message)}`, { path });
+    // Constructors never throw, whatever they are given (hostile-argument tests check it).
+    const rel: ErrorPath = safeIsArray(path) ? path : [];
+    let full: ErrorPath;
+    try {
+      full = [...(safeIsArray(root) ? root : ["tool"]), ...rel];
+    } catch {
+      full = ["tool"];
+    }
+    super("INVALID_TOOL_DEFINITION", `${formatPath(full)}: tool${toolName ? ` "${text(toolName)}"` : ""}: ${text(message)}`, { path: full });
     this.toolName = toolName;
     this.property = property;
+    this.toolPath = rel;
+    this.detail = text(message);
   }
 }
 
-/** True when `tool` looks like a Meta tool definition (it has `tool_name`). Never throws. */
+/**
+ * Runs `fn` (a conversion of the tool at `root`) and re-roots the paths of the errors it throws, so
+ * that they count from the caller's argument.
+ */
+export function atToolRoot<T>(root: ErrorPath, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof MetaToolError) throw new MetaToolError(e.detail, e.toolName, e.toolPath, e.property, root);
+    throw e;
+  }
+}
+
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
   try {
     return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
@@ -78,7 +106,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * are not JSON data throw a SerializationError whose path starts inside the tool.
  */
 function snapshot(tool: unknown): unknown {
-  return plainJson(tool, []);
+  return plainJson(tool, ["tool"]);
 }
 
 /**
