@@ -41,7 +41,12 @@ export interface RenderOptions {
   tools?: readonly ToolDefinition[] | null;
   /** Built-in tools offered (`Environment: ipython` + `Tools:` line). Default none. */
   builtinTools?: readonly AnyBuiltinToolName[] | null;
-  /** `Today Date:` of the system prompt. Default `"26 Jul 2024"` for 3.1/3.3, as in the template. */
+  /**
+   * `Today Date:` of the system prompt: a string written as given, a `Date` formatted the way the
+   * selected template formats it (`hf`: `%d %b %Y`, `05 Mar 2025`; `meta`: `%d %B %Y`), or `"today"`
+   * (the current local date, formatted so). Default as in the template: `"26 Jul 2024"` for 3.1/3.3,
+   * today for 3.2.
+   */
   dateString?: string | Date;
   /** Put custom tools in the first user message (default true) rather than the system message. `hf` only. */
   toolsInUserMessage?: boolean;
@@ -318,6 +323,23 @@ export function readOptions<K extends OptionKey>(
   return out as { [P in K]?: unknown } & Record<string, unknown>;
 }
 
+/**
+ * Rules between options that depend on the Llama version, shared by rendering and by
+ * `parseOptionsFor` (so a prompt that cannot be rendered cannot be parsed for either): Llama 3.2's
+ * official template (the `hf` dialect) has no built-in tools, so `builtinTools` with it is an
+ * error — never dropped. (Meta's reference, the `meta` dialect, offers built-ins to 3.2.)
+ */
+export function checkVersionOptions(o: { dialect?: unknown; llamaVersion?: unknown; builtinTools?: unknown }, root: ErrorPath = ["options"]): void {
+  const hf = o.dialect === undefined || o.dialect === "hf";
+  if (hf && o.llamaVersion === "3.2" && o.builtinTools !== undefined && o.builtinTools !== null) {
+    throw new InvalidOptionsError(
+      `Llama 3.2's chat template has no built-in tools (no Tools: line, no built-in call syntax); ` +
+        `remove builtinTools, offer them as custom tools, or render with llamaVersion "3.1"/"3.3" or dialect "meta"`,
+      [...root, "builtinTools"],
+    );
+  }
+}
+
 /** Options of the parser as `parseOptionsFor` derives them. */
 export interface DerivedParseOptions {
   /** The custom tools the prompt offered; `[]` when it offered none (then no JSON call is a call). */
@@ -331,7 +353,10 @@ const META_BUILTINS: readonly string[] = ["brave_search", "wolfram_alpha", "phot
 /**
  * The parser options that match a prompt rendered with `renderOptions`: exactly the custom tools
  * and the built-ins that prompt offered (no built-in unless rendered; with `dialect: "meta"`, a tool
- * named like a Meta built-in counts as that built-in, as the meta prompt lists it so).
+ * named like a Meta built-in counts as that built-in, as the meta prompt lists it so). The parser
+ * reads every call format of every version (JSON with or without `<|python_tag|>`, Llama 3.2/3.3
+ * python lists, `<function=...>`), so nothing else depends on `llamaVersion`; options that cannot
+ * render (built-in tools with Llama 3.2's template) throw here as they do in `renderPrompt`.
  *
  * @example
  * const options = { tools, builtinTools: ["brave_search"] };
@@ -340,6 +365,7 @@ const META_BUILTINS: readonly string[] = ["brave_search", "wolfram_alpha", "phot
  */
 export function parseOptionsFor(renderOptions?: RenderOptions | null): DerivedParseOptions {
   const o = readOptions(renderOptions, RENDER_KEYS);
+  checkVersionOptions(o);
   const tools = (o.tools as ToolDefinition[] | null | undefined) ?? undefined;
   const builtins = [...((o.builtinTools as AnyBuiltinToolName[] | null | undefined) ?? [])];
   if (o.dialect === "meta" && tools) {

@@ -3,6 +3,7 @@
  * defined once in `base/options.ts`; this is what the renderers read.
  */
 import {
+  checkVersionOptions,
   readOptions,
   RENDER_KEYS,
   type LlamaVersion,
@@ -21,7 +22,7 @@ export interface ResolvedRenderOptions {
   llamaVersion: LlamaVersion;
   tools: ToolDefinition[] | null;
   builtinTools: string[] | null;
-  /** The date as given (a string, or a Date each dialect formats its own way); undefined: the default. */
+  /** The date as given (a string, or a Date each dialect formats its own way; "today" is a Date); undefined: the default. */
   dateString: string | Date | undefined;
   toolsInUserMessage: boolean;
   /** Whether `toolsInUserMessage` was given (the `meta` dialect refuses it). */
@@ -39,6 +40,17 @@ export interface ResolvedRenderOptions {
 const META_ONLY = ["toolPromptFormat", "lossyTools"] as const;
 
 /**
+ * What `llamaVersion` means for the `meta` dialect: the tool-call format Meta's stack uses for that
+ * release by default (llama-stack `get_default_tool_prompt_format`: JSON for 3.1, python lists for
+ * 3.2 text and 3.3). `toolPromptFormat`, when given, wins.
+ */
+const META_TOOL_PROMPT_FORMAT: Readonly<Record<LlamaVersion, ToolPromptFormat>> = {
+  "3.1": "json",
+  "3.2": "python_list",
+  "3.3": "python_list",
+};
+
+/**
  * Validates render options (every key by its one rule in `base/options.ts`; unknown keys rejected)
  * and applies the defaults.
  */
@@ -50,13 +62,16 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
       if (o[k] !== undefined) throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, ["options", k]);
     }
   }
+  checkVersionOptions(o);
+  const llamaVersion = (o.llamaVersion as LlamaVersion | undefined) ?? "3.1";
   const specialTokens = (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject";
   // The option check made each tool definition a plain-data snapshot.
   const tools = (o.tools as ToolDefinition[] | null | undefined) ?? null;
-  const date = o.dateString as string | Date | undefined;
+  // "today": the current date, read once here; each dialect formats it as it formats any Date.
+  const date = o.dateString === "today" ? new Date() : (o.dateString as string | Date | undefined);
   return {
     dialect,
-    llamaVersion: (o.llamaVersion as LlamaVersion | undefined) ?? "3.1",
+    llamaVersion,
     tools,
     builtinTools: (o.builtinTools as string[] | null | undefined) ?? null,
     dateString: date,
@@ -65,7 +80,7 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
     addBos: (o.addBos as boolean | undefined) ?? true,
     specialTokens,
-    toolPromptFormat: (o.toolPromptFormat as ToolPromptFormat | undefined) ?? "json",
+    toolPromptFormat: (o.toolPromptFormat as ToolPromptFormat | undefined) ?? META_TOOL_PROMPT_FORMAT[llamaVersion],
     toolPromptFormatGiven: o.toolPromptFormat !== undefined,
     lossyTools: (o.lossyTools as boolean | undefined) ?? false,
     splitToolCalls: (o.splitToolCalls as boolean | undefined) ?? false,

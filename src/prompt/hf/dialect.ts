@@ -1,16 +1,18 @@
 /**
- * The `hf` dialect: what the official Llama 3.1 Instruct chat template
- * (fixtures/llama-3.1-instruct.chat_template.jinja) renders under transformers' Jinja setup.
- * Each block below mirrors one block of the template, in the template's order, so the two can be
- * read side by side. Quirks are reproduced on purpose; README.md lists them.
+ * The `hf` dialect: what the official Llama 3.x Instruct chat template
+ * (fixtures/llama-3.1-instruct.chat_template.jinja, and the other releases' in fixtures/templates/)
+ * renders under transformers' Jinja setup. Each block below mirrors one block of the template, in
+ * the template's order, so the two can be read side by side. Quirks are reproduced on purpose;
+ * README.md lists them. What differs between releases is data (`versions.ts`), read here.
  */
-import { TemplateError } from "../../base/errors.js";
+import { InvalidOptionsError, TemplateError } from "../../base/errors.js";
 import { writeContent, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
 import { splitToolCalls } from "./split-calls.js";
+import { HF_TEMPLATES, type HfTemplateData } from "./versions.js";
 
 const JSON_CALL_INSTRUCTIONS =
   'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' +
@@ -21,6 +23,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   const out = new SegmentBuilder();
   const tools = opts.tools;
   const builtin = opts.builtinTools;
+  const version = HF_TEMPLATES[opts.llamaVersion];
   // splitToolCalls: N calls of one message as N single-call turns with their results (split-calls.ts).
   let messages = opts.splitToolCalls ? splitToolCalls(input) : input;
 
@@ -42,7 +45,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
   }
   out.text("Cutting Knowledge Date: December 2023\n");
-  out.text("Today Date: ").text(hfDate(opts.dateString), DATE_SOURCE).text("\n\n");
+  out.text("Today Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
   if (tools !== null && !opts.toolsInUserMessage) {
     out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
     out.text(JSON_CALL_INSTRUCTIONS);
@@ -91,7 +94,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
         if (message.calls.length !== 1) {
           throw new TemplateError(
             "multiple_tool_calls",
-            `an assistant message must carry exactly one tool call (Llama 3.1 supports one call per message), got ${message.calls.length}; ` +
+            `an assistant message must carry exactly one tool call (the official template takes one call per message), got ${message.calls.length}; ` +
               `pass splitToolCalls: true to render them as consecutive single-call turns with their results`,
             message.index,
             "This model only supports single tool-calls at once!",
@@ -143,9 +146,26 @@ const DATE_SOURCE = { path: ["options", "dateString"] };
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** The template's date: a string as given, a Date as `strftime("%d %b %Y")` (local time), else the default. */
-function hfDate(date: string | Date | undefined): string {
-  if (date === undefined) return DEFAULT_DATE_STRING;
+/**
+ * The template's `Today Date:`: a string as given; a Date as `strftime("%d %b %Y")` in local time
+ * (what transformers' `strftime_now` does: `datetime.now().strftime(...)`); no date: the
+ * template's default (3.1/3.3 the fixed "26 Jul 2024", 3.2 today).
+ */
+function hfDate(date: string | Date | undefined, version: HfTemplateData): string {
+  if (date === undefined) return version.defaultDate === "fixed" ? DEFAULT_DATE_STRING : strftimeDayMonthYear(new Date());
   if (typeof date === "string") return date;
-  return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+  return strftimeDayMonthYear(date);
+}
+
+/**
+ * Python's `strftime("%d %b %Y")` of a local date (C locale): zero-padded day, English month
+ * abbreviation, the year without padding (`05 Mar 2025`). Python's `datetime` holds years 1 to
+ * 9999 only, so a Date outside them is refused rather than written in a way Python never would.
+ */
+export function strftimeDayMonthYear(date: Date): string {
+  const year = date.getFullYear();
+  if (year < 1 || year > 9999) {
+    throw new InvalidOptionsError(`a Date in year ${year}: the template's strftime writes years 1 to 9999 only`, ["options", "dateString"]);
+  }
+  return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${year}`;
 }
