@@ -238,16 +238,59 @@ const cases = [
   { id: "error_builtin_argument_not_string", messages: [u("x"), call("brave_search", { query: "x", count: 5 })], builtin_tools: ["brave_search"], expect_error: "TEMPLATE_ERROR" },
 ];
 
-mkdirSync(join(root, "fixtures", "hf"), { recursive: true });
-const casesPath = join(root, "fixtures", "hf", "cases.json");
-writeFileSync(casesPath, JSON.stringify(cases, null, 1) + "\n");
-const rendered = execFileSync("python3", [renderer, template, casesPath], { encoding: "utf8", maxBuffer: 64 << 20 });
-const expected = JSON.parse(rendered);
-for (const c of cases) {
-  const isError = typeof expected[c.id] !== "string";
-  if (isError !== Boolean(c.expect_error)) {
-    throw new Error(`case ${c.id}: reference ${isError ? "raised " + JSON.stringify(expected[c.id]) : "rendered"}, but the case says expect_error=${c.expect_error}`);
+/**
+ * Llama 3.2 (text, 1B/3B): every 3.1 case that applies (the template has no builtin_tools, and
+ * renderPrompt refuses them with 3.2, so cases with builtin_tools are left out), plus cases of its
+ * own. Rendered with a fixed clock (NOW_32), since the template's date default is strftime_now.
+ */
+const NOW_32 = "2024-09-05T12:00:00"; // "05 Sep 2024": a one-digit day shows the zero padding
+const cases32 = [
+  ...cases.filter((c) => !("builtin_tools" in c)),
+  // Meta's Llama 3.2 prompt-format doc, first example (date from strftime_now)
+  { id: "doc32_system_user", messages: [s("You are a helpful assistant"), u("Who are you?")] },
+  { id: "date_given_overrides_today", messages: [u("Day?")], date_string: "24 September 2024" },
+  { id: "date_empty_string", messages: [u("Day?")], date_string: "" },
+  // Tool calls are always JSON ending in <|eot_id|>, whatever the name
+  {
+    id: "custom_call_builtin_names_are_json",
+    messages: [
+      u("Search and compute"),
+      call("brave_search", { query: "llama 3.2" }),
+      tool({ results: ["a", "b"] }),
+      call("code_interpreter", { code: "print(1 + 1)" }),
+      tool("2", "ipython"),
+      a("Done."),
+    ],
+    tools: [weatherTool],
+  },
+  { id: "custom_tools_system_with_date", messages: [s("Use tools when needed."), u("Weather in Rome?")], tools: [weatherTool], tools_in_user_message: false, date_string: "1 Jan 2025" },
+  { id: "custom_call_open_turn", messages: [u("Weather?"), call("get_current_weather", { location: "Oslo", unit: "celsius" })], tools: [weatherTool], add_generation_prompt: false },
+  { id: "tool_calls_without_tools", messages: [u("x"), call("get_time", {}), tool({ t: "12:00" }), a("noon")] },
+];
+
+/** Writes dir/cases.json, renders it with the reference (at a fixed clock when `now`), writes dir/expected.json. */
+function renderSet(dir, templatePath, set, now) {
+  mkdirSync(join(root, "fixtures", dir), { recursive: true });
+  const casesPath = join(root, "fixtures", dir, "cases.json");
+  writeFileSync(casesPath, JSON.stringify(set, null, 1) + "\n");
+  const args = now === undefined ? [renderer, templatePath, casesPath] : [join(root, "scripts", "render-reference-at.py"), now, renderer, templatePath, casesPath];
+  const rendered = execFileSync("python3", args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  const expected = JSON.parse(rendered);
+  for (const c of set) {
+    const isError = typeof expected[c.id] !== "string";
+    if (isError !== Boolean(c.expect_error)) {
+      throw new Error(`${dir} case ${c.id}: reference ${isError ? "raised " + JSON.stringify(expected[c.id]) : "rendered"}, but the case says expect_error=${c.expect_error}`);
+    }
   }
+  writeFileSync(join(root, "fixtures", dir, "expected.json"), JSON.stringify(expected, null, 1) + "\n");
+  if (now !== undefined) writeFileSync(join(root, "fixtures", dir, "clock.json"), JSON.stringify({ now }, null, 1) + "\n");
+  console.log(`${set.length} cases (${set.filter((c) => c.expect_error).length} error cases) → fixtures/${dir}/expected.json`);
 }
-writeFileSync(join(root, "fixtures", "hf", "expected.json"), JSON.stringify(expected, null, 1) + "\n");
-console.log(`${cases.length} cases (${cases.filter((c) => c.expect_error).length} error cases) → fixtures/hf/expected.json`);
+
+const ids = new Set();
+for (const c of cases32) {
+  if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
+  ids.add(c.id);
+}
+renderSet("hf", template, cases);
+renderSet("hf-3.2", join(root, "fixtures", "templates", "llamacpp.meta-llama-Llama-3.2-3B-Instruct.jinja"), cases32, NOW_32);

@@ -1,0 +1,235 @@
+/**
+ * Llama 3.2 and 3.3 in the hf dialect: 3.3's template is 3.1's (checksum), 3.2's goldens come from
+ * the Python reference renderer with a pinned clock (fixtures/hf-3.2, scripts/gen-hf-fixtures.mjs),
+ * and the version rules (no built-ins with 3.2, date defaults) hold.
+ */
+import { Template } from "@huggingface/jinja";
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  InvalidOptionsError,
+  LlamaPromptError,
+  parseOptionsFor,
+  renderPrompt,
+  renderSegments,
+  segmentsToString,
+  type LlamaVersion,
+} from "../src/index.js";
+import { hfCases, hfExpected, hfOptions, loadHfSet, officialTemplate, templateFile, type HfCase } from "./helpers/hf-fixtures.js";
+import { thrown } from "./helpers/thrown.js";
+
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+const v32 = loadHfSet("hf-3.2");
+const template32 = templateFile("llamacpp.meta-llama-Llama-3.2-3B-Instruct.jinja");
+
+/** Pins the clock (Date only) to a local time, as the reference's strftime_now was pinned. */
+function pinClock(localIso: string): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(new Date(localIso)); // no offset: local time, like Python's naive datetime.now()
+}
+
+describe("Llama 3.3: the same template as 3.1", () => {
+  it("3.3's official template is byte-identical to 3.1's (SHA-256)", () => {
+    const h31 = sha256(officialTemplate);
+    expect(sha256(templateFile("llamacpp.meta-llama-Llama-3.3-70B-Instruct.jinja"))).toBe(h31);
+    expect(sha256(templateFile("llamacpp.meta-llama-Llama-3.1-8B-Instruct.jinja"))).toBe(h31);
+    // ...and 3.2's is not (it is rendered from data of its own).
+    expect(sha256(template32)).not.toBe(h31);
+  });
+
+  for (const c of hfCases) {
+    const expected = hfExpected[c.id]!;
+    if (typeof expected !== "string") continue;
+    it(`renders ${c.id} as the 3.1 golden`, () => {
+      expect(renderPrompt(c.messages, hfOptions(c, "3.3"))).toBe(expected);
+    });
+  }
+});
+
+describe("Llama 3.2 golden fixtures (Python Jinja2, strftime_now pinned)", () => {
+  beforeEach(() => pinClock(v32.now!));
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("has the 3.1 cases that apply plus its own, every one with a reference rendering", () => {
+    expect(v32.now).toBeDefined();
+    expect(v32.cases.length).toBeGreaterThanOrEqual(50);
+    for (const c of v32.cases) expect(v32.expected, c.id).toHaveProperty([c.id]);
+    const ids = new Set(v32.cases.map((c) => c.id));
+    for (const c of hfCases) if (c.builtin_tools === undefined) expect(ids.has(c.id), c.id).toBe(true);
+  });
+
+  for (const c of v32.cases) {
+    const expected = v32.expected[c.id]!;
+    if (typeof expected === "string") {
+      it(`renders ${c.id} byte for byte`, () => {
+        expect(renderPrompt(c.messages, hfOptions(c, "3.2"))).toBe(expected);
+        expect(segmentsToString(renderSegments(c.messages, hfOptions(c, "3.2")))).toBe(expected);
+      });
+    } else {
+      it(`refuses ${c.id} as the template does (${expected.error})`, () => {
+        const e = thrown(() => renderPrompt(c.messages, hfOptions(c, "3.2")));
+        expect(e).toBeInstanceOf(LlamaPromptError);
+        expect((e as LlamaPromptError).code).toBe(c.expect_error);
+      });
+    }
+  }
+
+  it("the default date is today (the pinned clock), `%d %b %Y` with a zero-padded day", () => {
+    const out = renderPrompt([{ role: "user", content: "Hello!" }], { llamaVersion: "3.2" });
+    expect(out).toContain("Today Date: 05 Sep 2024\n");
+    expect(out).toBe(v32.expected["user_only"]);
+  });
+
+  it('dateString "today" and a Date of today render as the default', () => {
+    const c = v32.cases.find((x) => x.id === "custom_rich_tools")!;
+    const expected = v32.expected[c.id];
+    expect(renderPrompt(c.messages, { ...hfOptions(c, "3.2"), dateString: "today" })).toBe(expected);
+    expect(renderPrompt(c.messages, { ...hfOptions(c, "3.2"), dateString: new Date() })).toBe(expected);
+  });
+
+  it("a parsed assistant turn that stopped with eom still ends its call with <|eot_id|>", () => {
+    const c = v32.cases.find((x) => x.id === "custom_call_builtin_names_are_json")!;
+    const messages = c.messages.map((m) =>
+      "tool_calls" in m && m.tool_calls
+        ? {
+            role: "assistant" as const,
+            content: "",
+            toolCalls: m.tool_calls.map((t) => ({ name: t.function.name, arguments: t.function.arguments })),
+            stopReason: "eom" as const,
+          }
+        : m,
+    );
+    expect(renderPrompt(messages, hfOptions(c, "3.2"))).toBe(v32.expected[c.id]);
+  });
+});
+
+describe("Llama 3.2: no built-in tools", () => {
+  const builtinCases = hfCases.filter((c) => c.builtin_tools !== undefined);
+
+  it("every 3.1 case with builtin_tools is refused with 3.2: InvalidOptionsError at options.builtinTools", () => {
+    expect(builtinCases.length).toBeGreaterThanOrEqual(5);
+    for (const c of builtinCases) {
+      const e = thrown(() => renderPrompt(c.messages, hfOptions(c, "3.2")));
+      expect(e, c.id).toBeInstanceOf(InvalidOptionsError);
+      expect((e as InvalidOptionsError).path).toEqual(["options", "builtinTools"]);
+      expect((e as Error).message).toMatch(/^options\.builtinTools: Llama 3\.2's chat template has no built-in tools/);
+    }
+  });
+
+  it("an empty builtinTools list is refused too (in 3.1 it means ipython mode, which 3.2 cannot express); null is none", () => {
+    expect(thrown(() => renderPrompt([{ role: "user", content: "x" }], { llamaVersion: "3.2", builtinTools: [] }))).toBeInstanceOf(InvalidOptionsError);
+    expect(() => renderPrompt([{ role: "user", content: "x" }], { llamaVersion: "3.2", builtinTools: null, dateString: "1 Jan 2025" })).not.toThrow();
+  });
+
+  it("parseOptionsFor refuses the same options and never derives built-ins for 3.2", () => {
+    const e = thrown(() => parseOptionsFor({ llamaVersion: "3.2", builtinTools: ["code_interpreter"] }));
+    expect(e).toBeInstanceOf(InvalidOptionsError);
+    expect((e as InvalidOptionsError).path).toEqual(["options", "builtinTools"]);
+    expect(parseOptionsFor({ llamaVersion: "3.2", tools: [] })).toEqual({ tools: [], builtinTools: [] });
+  });
+
+  it("the meta dialect (Meta's reference) offers built-ins to 3.2", () => {
+    expect(() => renderPrompt([{ role: "user", content: "x" }], { dialect: "meta", llamaVersion: "3.2", builtinTools: ["code_interpreter"] })).not.toThrow();
+    expect(parseOptionsFor({ dialect: "meta", llamaVersion: "3.2", builtinTools: ["code_interpreter"] })).toEqual({ builtinTools: ["code_interpreter"] });
+  });
+});
+
+describe("dates", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("3.1 and 3.3 stay deterministic by default, whatever the clock says", () => {
+    pinClock("2031-02-03T04:05:06");
+    for (const v of ["3.1", "3.3"] as LlamaVersion[]) {
+      expect(renderPrompt([{ role: "user", content: "x" }], { llamaVersion: v })).toContain("Today Date: 26 Jul 2024\n");
+    }
+  });
+
+  it('"today" is the local date at render time, for every version', () => {
+    pinClock("2031-02-03T23:59:59");
+    for (const v of ["3.1", "3.2", "3.3"] as LlamaVersion[]) {
+      expect(renderPrompt([{ role: "user", content: "x" }], { llamaVersion: v, dateString: "today" })).toContain("Today Date: 03 Feb 2031\n");
+    }
+  });
+
+  it("a Date is written as %d %b %Y from its local fields (zero-padded day, unpadded year, as Python's strftime)", () => {
+    const cases: Array<[Date, string]> = [
+      [new Date(2025, 0, 1, 0, 0, 0), "01 Jan 2025"],
+      [new Date(2024, 6, 26, 23, 59, 59), "26 Jul 2024"],
+      [new Date(1999, 11, 31), "31 Dec 1999"],
+      [(() => { const d = new Date(2000, 0, 1); d.setFullYear(5, 2, 9); return d; })(), "09 Mar 5"],
+    ];
+    for (const [date, text] of cases) {
+      expect(renderPrompt([{ role: "user", content: "x" }], { dateString: date })).toContain(`Today Date: ${text}\n`);
+    }
+  });
+
+  it("a Date Python's datetime cannot hold (years outside 1..9999) is an InvalidOptionsError", () => {
+    for (const y of [0, -5, 10000]) {
+      const d = new Date(2000, 0, 1);
+      d.setFullYear(y);
+      const e = thrown(() => renderPrompt([{ role: "user", content: "x" }], { dateString: d }));
+      expect(e).toBeInstanceOf(InvalidOptionsError);
+      expect((e as InvalidOptionsError).path).toEqual(["options", "dateString"]);
+    }
+  });
+
+  it("the meta dialect writes a Date, and \"today\", as Meta does: %d %B %Y", () => {
+    pinClock("2024-09-05T08:00:00");
+    const meta = (dateString: string | Date) => renderPrompt([{ role: "user", content: "x" }], { dialect: "meta", dateString });
+    expect(meta("today")).toContain("Today Date: 05 September 2024\n");
+    expect(meta(new Date(2025, 2, 1))).toContain("Today Date: 01 March 2025\n");
+  });
+});
+
+/**
+ * Cases @huggingface/jinja renders differently from Python Jinja2 on 3.2's template (the same
+ * engine differences as on 3.1's, see test/hf-golden.test.ts). Asserted to still differ.
+ */
+const JINJA_JS_DIFFERENCES_32: Record<string, string> = {
+  whitespace_python_only: "JavaScript `trim`",
+  custom_call_rich_arguments: "JavaScript float formatting in `tojson`",
+  tool_result_bool_null: "true/false/null instead of True/False/None",
+  error_empty_conversation: "messages[0] of an empty list is undefined, not an error",
+};
+
+describe("@huggingface/jinja live oracle (3.2 template)", () => {
+  beforeEach(() => pinClock(v32.now!));
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const template = new Template(template32);
+
+  const render = (c: HfCase): string | { error: string } => {
+    const vars: Record<string, unknown> = {
+      messages: c.messages,
+      bos_token: "<|begin_of_text|>",
+      eos_token: "<|eot_id|>",
+      add_generation_prompt: c.add_generation_prompt ?? true,
+      tools: c.tools ?? null,
+      // Its own strftime_now cannot be replaced (a global) and writes %b in the runtime's locale;
+      // the pinned date is passed as date_string instead (the Python goldens cover strftime_now).
+      date_string: c.date_string ?? "05 Sep 2024",
+    };
+    if (c.tools_in_user_message !== undefined) vars.tools_in_user_message = c.tools_in_user_message;
+    try {
+      return template.render(vars);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  for (const c of v32.cases) {
+    const expected = v32.expected[c.id]!;
+    const known = JINJA_JS_DIFFERENCES_32[c.id];
+    if (known) {
+      it(`differs on ${c.id}: ${known}`, () => expect(render(c)).not.toEqual(expected));
+    } else if (typeof expected === "string") {
+      it(`agrees with renderPrompt on ${c.id}`, () => expect(render(c)).toBe(renderPrompt(c.messages, hfOptions(c, "3.2"))));
+    } else {
+      it(`raises on ${c.id} too`, () => expect(render(c)).toHaveProperty("error"));
+    }
+  }
+});
