@@ -233,3 +233,26 @@ describe("@huggingface/jinja live oracle (3.2 template)", () => {
     }
   }
 });
+
+describe("what llamaVersion means for the meta dialect: the default tool-call format", () => {
+  const tools = [{ type: "function" as const, function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string", description: "City" } }, required: ["city"] } } }];
+  const messages = [
+    { role: "user" as const, content: "Weather in Paris?" },
+    { role: "assistant" as const, tool_calls: [{ type: "function" as const, function: { name: "get_weather", arguments: { city: "Paris" } } }] },
+    { role: "tool" as const, content: "sunny" },
+  ];
+  const meta = (o: Record<string, unknown>) => renderPrompt(messages, { dialect: "meta", tools, dateString: "1 January 2025", ...o });
+
+  it("3.2 and 3.3 write python lists (llama-stack's default for them), 3.1 JSON", () => {
+    expect(meta({ llamaVersion: "3.2" })).toBe(meta({ toolPromptFormat: "python_list" }));
+    expect(meta({ llamaVersion: "3.3" })).toBe(meta({ toolPromptFormat: "python_list" }));
+    expect(meta({ llamaVersion: "3.1" })).toBe(meta({ toolPromptFormat: "json" }));
+    expect(meta({})).toBe(meta({ toolPromptFormat: "json" }));
+    expect(meta({ llamaVersion: "3.2" })).toContain("[get_weather(city=\"Paris\")]<|eot_id|>");
+  });
+
+  it("an explicit toolPromptFormat wins over the version's default", () => {
+    expect(meta({ llamaVersion: "3.3", toolPromptFormat: "json" })).toBe(meta({ toolPromptFormat: "json" }));
+    expect(meta({ llamaVersion: "3.2", toolPromptFormat: "function_tag" })).toBe(meta({ toolPromptFormat: "function_tag" }));
+  });
+});
