@@ -90,6 +90,18 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
     expect(r2.stdout).toContain("Today Date: 03 Mar 2025");
   });
 
+  it("render --llama-version picks the release's template; a bad value is a usage error, 3.2 built-ins an input error", async () => {
+    const r = await cli(["render", "--llama-version", "3.2", "--date", "05 Sep 2024"], JSON.stringify({ messages }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(renderPrompt(messages as never, { llamaVersion: "3.2", dateString: "05 Sep 2024" }));
+    const bad = await cli(["render", "--llama-version", "3.4"], JSON.stringify({ messages }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--llama-version must be 3\.1, 3\.2 or 3\.3/);
+    const builtins = await cli(["render", "--llama-version", "3.2"], JSON.stringify({ messages, builtinTools: ["brave_search"] }));
+    expect(builtins.code).toBe(1);
+    expect(builtins.stderr).toMatch(/builtinTools: Llama 3\.2's chat template has no built-in tools/);
+  });
+
   it("render --json prints the segments", async () => {
     const r = await cli(["render", "--json"], JSON.stringify({ messages, addGenerationPrompt: false }));
     expect(r.code).toBe(0);

@@ -67,12 +67,15 @@ Reads a JSON conversation and prints the Llama 3.1 prompt on stdout, exactly as 
 model receives it. No trailing newline is added to the prompt (it would change it).
 
 Input JSON: {"messages": [...], "tools"?, "builtinTools"?, "dateString"?,
-             "toolsInUserMessage"?, "addGenerationPrompt"?, "dialect"?, "specialTokens"?}
+             "toolsInUserMessage"?, "addGenerationPrompt"?, "dialect"?, "specialTokens"?,
+             "llamaVersion"?}
             (a bare array is taken as the messages)
 
 Options:
   --dialect <hf|meta>     Dialect (default hf: the official chat template, byte for byte)
-  --date <string>         "Today Date:" of the system prompt (default "26 Jul 2024")
+  --llama-version <v>     3.1 (default), 3.2 or 3.3: whose official template to render
+  --date <string>         "Today Date:" of the system prompt, or "today" (default as the
+                          template: "26 Jul 2024" for 3.1/3.3, today for 3.2)
   --special-tokens <p>    Special-token text in content: reject (default) | strip | allow
   --json                  Print the segments (text / special tokens) as JSON, newline-terminated
   --ids                   Print the token ids as a JSON array, newline-terminated
@@ -242,6 +245,7 @@ async function loadEncoder(): Promise<(text: string) => number[]> {
 async function render(args: string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseFlags(args, {
     dialect: { type: "string" },
+    "llama-version": { type: "string" },
     date: { type: "string" },
     "special-tokens": { type: "string" },
     json: { type: "boolean" },
@@ -252,6 +256,10 @@ async function render(args: string[], io: CliIo): Promise<void> {
   if (values.json && values.ids) throw usage("render: --json and --ids cannot be combined");
   if (values.dialect !== undefined && values.dialect !== "hf" && values.dialect !== "meta") {
     throw usage(`render: --dialect must be hf or meta, got ${JSON.stringify(values.dialect)}`);
+  }
+  const lv = values["llama-version"];
+  if (lv !== undefined && lv !== "3.1" && lv !== "3.2" && lv !== "3.3") {
+    throw usage(`render: --llama-version must be 3.1, 3.2 or 3.3, got ${JSON.stringify(lv)}`);
   }
   const st = values["special-tokens"];
   if (st !== undefined && st !== "reject" && st !== "strip" && st !== "allow") {
@@ -273,6 +281,7 @@ async function render(args: string[], io: CliIo): Promise<void> {
   if (!Array.isArray(messages)) throw input(`expected "messages" to be an array of chat messages`);
   const options = rest as PromptOptions;
   if (values.dialect !== undefined) options.dialect = values.dialect;
+  if (lv !== undefined) options.llamaVersion = lv;
   if (values.date !== undefined) options.dateString = values.date;
   if (st !== undefined) options.specialTokens = st;
 
