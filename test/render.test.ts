@@ -277,9 +277,13 @@ describe("renderWithTemplate (@huggingface/jinja)", () => {
     expect(renderWithTemplate(officialTemplate, c.messages, options)).toBe(expected);
   });
 
-  it("renders a fine-tune's own template with the normalised messages", () => {
-    const chatml = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-    expect(renderWithTemplate(chatml, [{ role: "user", content: [{ type: "text", text: "Hi" }] }])).toBe("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  it("renders a fine-tune's own template with the messages as transformers passes them (content lists stay lists)", () => {
+    const chatml =
+      "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}[{{ p.text }}]{% endfor %}{% endif %}<|im_end|>\n{% endfor %}" +
+      "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+    expect(renderWithTemplate(chatml, [{ role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "there" }] }, { role: "assistant", content: "Hello" }])).toBe(
+      "<|im_start|>user\n[Hi][there]<|im_end|>\n<|im_start|>assistant\nHello<|im_end|>\n<|im_start|>assistant\n",
+    );
   });
 
   it("reports template errors as TemplateRenderError", () => {

@@ -200,6 +200,8 @@ export type NormalizedMessage =
       content: unknown;
       /** The `tool_call_id` of an OpenAI tool message. */
       toolCallId: string | undefined;
+      /** The tool's `name`, when the message gives one (read by some templates, not by the dialects). */
+      name: string | undefined;
     };
 
 export type { SpecialTokenPolicy };
@@ -312,7 +314,8 @@ function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMes
       const content = read(raw, "content", at);
       if (content === undefined) throw invalid(`is required (tool output: a string or any JSON value)`, [...at, "content"]);
       const toolCallId = role === "function" ? undefined : optionalString(raw, "tool_call_id", at);
-      return { kind: "tool_result", index, role: "ipython", content: json(r, content, [...at, "content"], "ipython"), toolCallId };
+      const name = optionalString(raw, "name", at);
+      return { kind: "tool_result", index, role: "ipython", content: json(r, content, [...at, "content"], "ipython"), toolCallId, name };
     }
     default:
       throw invalid(

@@ -3,7 +3,7 @@
  * @huggingface/jinja, from the same message input as `renderPrompt`, with the special-token policy
  * applied to what the template writes.
  */
-import { Template } from "@huggingface/jinja";
+import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import {
   describeValue,
   formatPath,
@@ -17,51 +17,116 @@ import { RENDER_KEYS, type RenderOptions } from "../base/options.js";
 import { plainJson } from "../base/python.js";
 import { safeIsArray } from "../base/read.js";
 import { specialTokenRegExp } from "../base/tokens.js";
-import { contentText, normalizeMessages, type ChatMessage, type NormalizedMessage } from "../prompt/messages.js";
+import { normalizeMessages, type ChatMessage, type NormalizedContent, type NormalizedMessage } from "../prompt/messages.js";
+import { strftimeDayMonthYear } from "../prompt/hf/dialect.js";
 import { guardOptionFields, resolveRenderOptions } from "../prompt/options.js";
 import { fieldGuard, stripSpecialTokens } from "../prompt/special-tokens.js";
+import { strftime } from "./strftime.js";
 
 /** Options of {@link renderWithTemplate}. */
-export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "toolPromptFormat" | "lossyTools"> {
+export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "llamaVersion" | "toolPromptFormat" | "lossyTools"> {
   /** `bos_token` (default `"<|begin_of_text|>"`). Written as given: it is meant to be a special token. */
   bosToken?: string;
   /** `eos_token` (default `"<|eot_id|>"`). Written as given: it is meant to be a special token. */
   eosToken?: string;
   /**
-   * Further template variables (they override nothing above). Unless `specialTokens` is `"allow"`,
+   * Further template variables (they override nothing above but the globals: `strftime_now`,
+   * `range`, `raise_exception`, as render keyword arguments shadow globals in transformers). Unless `specialTokens` is `"allow"`,
    * they must be JSON data (read once, like tool arguments: functions are refused) and their strings
    * are checked like message content.
    */
   variables?: Record<string, unknown>;
 }
 
-/** The render options a template reads (the meta dialect's options, and the hf dialect's splitToolCalls, do not apply). */
-const TEMPLATE_KEYS = RENDER_KEYS.filter((k) => k !== "dialect" && k !== "toolPromptFormat" && k !== "lossyTools" && k !== "splitToolCalls");
+/** The render options a template reads (the template is given: dialect, version, the meta dialect's options and the hf dialect's splitToolCalls do not apply). */
+const TEMPLATE_KEYS = RENDER_KEYS.filter(
+  (k) => k !== "dialect" && k !== "llamaVersion" && k !== "toolPromptFormat" && k !== "lossyTools" && k !== "splitToolCalls",
+);
 const OWN_KEYS = ["bosToken", "eosToken", "variables"];
 
 const compiled = new Map<string, Template>();
 
-/** Messages as Hugging Face templates expect them: string content, tool_calls with object arguments. */
+/** The most items `range()` may make: a template cannot make this renderer allocate without bound. */
+const MAX_RANGE = 1_000_000;
+
+/** Content as transformers passes it: a string as given, parts as a list (`{type: "text", text}`, `{type: "image"}`). */
+function hfContent(content: NormalizedContent): unknown {
+  if (typeof content === "string") return content;
+  return content.map((p) => (p.type === "image" ? { type: "image" } : { type: "text", text: p.text }));
+}
+
+/**
+ * Messages as transformers passes them to a template: content as given (a string, or the list of
+ * parts — templates that read parts join them themselves; image parts as `{type: "image"}`), tool
+ * calls with object arguments, tool results with role `tool`, their `tool_call_id` and `name`.
+ */
 function toHfMessages(messages: NormalizedMessage[]): Record<string, unknown>[] {
   return messages.map((m) => {
-    const at = ["messages", m.index, "content"];
     switch (m.kind) {
       case "text":
-        return { role: m.role, content: contentText(m.content, "\n", at) };
-      case "tool_result":
-        return m.toolCallId === undefined ? { role: "tool", content: m.content } : { role: "tool", content: m.content, tool_call_id: m.toolCallId };
-      case "tool_call":
+        return { role: m.role, content: hfContent(m.content) };
+      case "tool_result": {
+        const out: Record<string, unknown> = { role: "tool", content: m.content };
+        if (m.toolCallId !== undefined) out.tool_call_id = m.toolCallId;
+        if (m.name !== undefined) out.name = m.name;
+        return out;
+      }
+      case "tool_call": {
+        // No text next to the calls: no content key (a template looping over content sees nothing).
+        const empty = m.content === "" || (Array.isArray(m.content) && m.content.length === 0);
         return {
           role: "assistant",
-          content: contentText(m.content, "\n", at),
+          ...(empty ? {} : { content: hfContent(m.content) }),
           tool_calls: m.calls.map((c) => ({
             ...(c.id !== undefined ? { id: c.id } : {}),
             type: "function",
             function: { name: c.name, arguments: c.arguments },
           })),
         };
+      }
     }
   });
+}
+
+/** Python's `range()`, bounded by {@link MAX_RANGE}. */
+function range(start: unknown, stop?: unknown, step: unknown = 1): number[] {
+  let a = start;
+  let b = stop;
+  if (b === undefined) [a, b] = [0, start];
+  if (![a, b, step].every((x) => typeof x === "number" && Number.isInteger(x))) {
+    throw new TemplateRenderError(`range() takes integers`);
+  }
+  const [s, e, k] = [a, b, step] as [number, number, number];
+  if (k === 0) throw new TemplateRenderError(`range() step must not be zero`);
+  const n = Math.max(0, Math.ceil((e - s) / k));
+  if (n > MAX_RANGE) throw new TemplateRenderError(`range() of ${n} items: at most ${MAX_RANGE}`);
+  return Array.from({ length: n }, (_, i) => s + i * k);
+}
+
+/**
+ * The globals of @huggingface/jinja's own `Template.render` (booleans, none, `raise_exception`,
+ * `range`; `namespace` is built into its environment), with `strftime_now` as transformers defines
+ * it: the date written as Python's `strftime` writes it. `dateString` given: a Date (or "today") is
+ * formatted with the template's format; a string is returned as given, whatever the format.
+ */
+function globals(date: string | Date | undefined): Record<string, unknown> {
+  return {
+    false: false,
+    true: true,
+    none: null,
+    False: false,
+    True: true,
+    None: null,
+    raise_exception: (message: unknown) => {
+      throw new TemplateRenderError(`the chat template raised: ${typeof message === "string" ? message : errorText(message)}`);
+    },
+    range,
+    strftime_now: (format: unknown) => {
+      if (typeof format !== "string") throw new TemplateRenderError(`strftime_now() takes a format string`);
+      if (typeof date === "string") return date;
+      return strftime(date ?? new Date(), format);
+    },
+  };
 }
 
 /** The options object read once: render options apart, the template's own options checked. */
@@ -80,7 +145,9 @@ function readTemplateOptions(options: unknown): { render: Record<string, unknown
   }
   for (const [k, v] of entries) {
     if (v === undefined) continue;
-    if (k === "dialect") throw new InvalidOptionsError("renderWithTemplate renders the given template; dialect does not apply", ["options", k]);
+    if (k === "dialect" || k === "llamaVersion") {
+      throw new InvalidOptionsError(`renderWithTemplate renders the given template; ${k} does not apply`, ["options", k]);
+    }
     if (k === "bosToken" || k === "eosToken") {
       if (typeof v !== "string") throw new InvalidOptionsError(`expected a string, got ${describeValue(v)}`, ["options", k]);
       result[k] = v;
@@ -121,27 +188,37 @@ function compile(template: string): Template {
   return tmpl;
 }
 
+/**
+ * Renders as `Template.render` does, in an environment of our own: @huggingface/jinja's render
+ * declares its globals first and refuses to redeclare them, so `strftime_now` could not be replaced.
+ */
 function run(tmpl: Template, vars: Record<string, unknown>): string {
   try {
-    return tmpl.render(vars);
+    const env = new Environment();
+    for (const [k, v] of Object.entries(vars)) env.set(k, v);
+    return String(new Interpreter(env).run(tmpl.parsed).value);
   } catch (e) {
+    if (e instanceof TemplateRenderError) throw e;
     throw new TemplateRenderError(`the chat template failed to render: ${errorText(e)}`, { cause: e });
   }
 }
 
 /**
  * Renders any Jinja chat template (e.g. a fine-tune's `tokenizer_config.json` `chat_template`)
- * with @huggingface/jinja. Messages are validated and normalised as for `renderPrompt`
- * (text parts joined with "\n", `arguments` JSON strings decoded, `tool` results passed with role
- * `tool` and their `tool_call_id`), and the same special-token policy applies — to the input field
+ * with @huggingface/jinja, given what transformers' `apply_chat_template` gives it. Messages are
+ * validated as for `renderPrompt` and passed in Hugging Face's shape (content strings and content
+ * lists as given, image parts as `{type: "image"}`, `arguments` JSON strings decoded, `tool` results
+ * with role `tool`, their `tool_call_id` and `name`), and the same special-token policy applies — to the input field
  * by field, and to what the template writes (see docs/security.md: a second render in which every
  * `<`, `|` and `>` of the input is replaced tells the template's own special tokens from those the
  * input forms). Template variables: `messages`, `tools`, `builtin_tools`, `date_string`,
- * `tools_in_user_message`, `add_generation_prompt`, `bos_token`, `eos_token`, plus `variables`.
- * Unset options are left undefined, so the template's own defaults apply.
+ * `tools_in_user_message`, `add_generation_prompt`, `bos_token`, `eos_token`, plus `variables`;
+ * globals `raise_exception`, `range` (bounded), `strftime_now` (Python's strftime, from `dateString`
+ * when given). Unset options are left undefined, so the template's own defaults apply.
  *
  * Note: @huggingface/jinja 0.5.x differs from Python Jinja2 in places (no `reject` filter, JavaScript
- * `trim` and float formatting); for the official Llama 3.1 template use `renderPrompt`, which is exact.
+ * `trim`, float and boolean printing, no loop over a string): docs/template.md lists the cases. For
+ * the official Llama templates use `renderPrompt` (with `llamaVersion`), which is exact.
  *
  * @throws TemplateRenderError when the template does not parse, raises while rendering, or (unless
  *   `specialTokens` is `"allow"`) reacts to `<`, `|`, `>` in the input so that its output cannot be checked.
@@ -169,13 +246,17 @@ export function renderWithTemplate(template: string, messages: readonly ChatMess
   // special tokens, and are not input).
   const input: Record<string, unknown> = { ...variables, messages: toHfMessages(normalized), tools: opts.tools };
   if (opts.builtinTools !== null) input.builtin_tools = opts.builtinTools;
-  if (opts.dateString !== undefined) input.date_string = opts.dateString;
+  if (opts.dateString !== undefined) {
+    input.date_string = typeof opts.dateString === "string" ? opts.dateString : strftimeDayMonthYear(opts.dateString);
+  }
   const fixed: Record<string, unknown> = { bos_token: own.bosToken, eos_token: own.eosToken, add_generation_prompt: opts.addGenerationPrompt };
   if (own.render.toolsInUserMessage !== undefined) fixed.tools_in_user_message = opts.toolsInUserMessage;
 
-  const out = run(tmpl, { ...input, ...fixed });
+  // Globals, unless a variable of the same name shadows them (as render kwargs do in transformers).
+  const builtins = Object.fromEntries(Object.entries(globals(opts.dateString)).filter(([k]) => !(k in input)));
+  const out = run(tmpl, { ...builtins, ...input, ...fixed });
   if (policy === "allow") return out;
-  return checkTemplateOutput(out, tmpl, template, input, fixed, own, policy);
+  return checkTemplateOutput(out, tmpl, template, input, { ...builtins, ...fixed }, own, policy);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +342,7 @@ function formedTokenError(token: string, sourced: Array<{ path: ErrorPath; text:
       const tail = token.slice(k);
       part = (text.endsWith(head) && DELIMITERS.test(head)) || (text.startsWith(tail) && DELIMITERS.test(tail));
     }
-    if (part || (text !== "" && token.includes(text))) hits.push(path);
+    if (part || (text !== "" && (token.includes(text) || text.includes(token)))) hits.push(path);
     if (hits.length === 2) break;
   }
   const [first, second] = hits;
