@@ -268,6 +268,28 @@ const cases32 = [
   { id: "tool_calls_without_tools", messages: [u("x"), call("get_time", {}), tool({ t: "12:00" }), a("noon")] },
 ];
 
+/**
+ * Llama 3.2 Vision (11B/90B): the 3.2 cases (Python refuses tool results it cannot loop over:
+ * numbers, booleans, null — marked as errors), plus image cases. Same pinned clock.
+ */
+const img = { type: "image" };
+const txt = (t) => ({ type: "text", text: t });
+const notIterable = (m) => m.role === "tool" || m.role === "ipython" ? m.content === null || typeof m.content !== "object" && typeof m.content !== "string" : false;
+const casesVision = [
+  ...cases32.map((c) => (c.messages.some(notIterable) ? { ...c, expect_error: "TEMPLATE_ERROR" } : c)),
+  { id: "image_then_text", messages: [u([img, txt("Describe this image.")])] },
+  { id: "image_after_text", messages: [u([txt("What is in this picture? "), img])] },
+  { id: "image_system_given", messages: [s("You describe images in one sentence."), u([img, txt("What is this?")])] },
+  { id: "image_multi_turn", messages: [u([img, txt("First?")]), a("A cat."), u([img, img, txt(" And these? ")])] },
+  { id: "image_later_turn", messages: [u("Hi"), a("Hello."), u([txt("Look: "), img])] },
+  { id: "image_only", messages: [u([img])] },
+  { id: "image_assistant_parts", messages: [u([img, txt("Caption?")]), a([txt(" A dog "), txt("running. ")]), u("Thanks")] },
+  { id: "image_date_given", messages: [u([img, txt("When?")])], date_string: "21 September 2024" },
+  { id: "image_no_generation_prompt", messages: [u([img, txt("x")])], add_generation_prompt: false },
+  { id: "image_with_tools_system", messages: [u("Weather?"), a("Which city?"), u([img, txt("This one.")])], tools: [weatherTool], tools_in_user_message: false },
+  { id: "text_parts_untrimmed", messages: [s("  sys  "), u([txt("  a  "), txt("  b  ")]), a("  c  ")] },
+];
+
 /** Writes dir/cases.json, renders it with the reference (at a fixed clock when `now`), writes dir/expected.json. */
 function renderSet(dir, templatePath, set, now) {
   mkdirSync(join(root, "fixtures", dir), { recursive: true });
@@ -287,10 +309,13 @@ function renderSet(dir, templatePath, set, now) {
   console.log(`${set.length} cases (${set.filter((c) => c.expect_error).length} error cases) → fixtures/${dir}/expected.json`);
 }
 
-const ids = new Set();
-for (const c of cases32) {
-  if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
-  ids.add(c.id);
+for (const set of [cases32, casesVision]) {
+  const ids = new Set();
+  for (const c of set) {
+    if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
+    ids.add(c.id);
+  }
 }
 renderSet("hf", template, cases);
 renderSet("hf-3.2", join(root, "fixtures", "templates", "llamacpp.meta-llama-Llama-3.2-3B-Instruct.jinja"), cases32, NOW_32);
+renderSet("hf-3.2-vision", join(root, "fixtures", "templates", "hfjs.meta-llama-Llama-3.2-11B-Vision-Instruct.jinja"), casesVision, NOW_32);
