@@ -253,6 +253,8 @@ describe("toolChoice", () => {
     [{ tools: [weather], toolChoice: { name: "get_time" } }, ["options", "toolChoice", "name"], /names no tool of options\.tools \(get_weather\)/],
     [{ tools: [weather], builtinTools: ["brave_search"], toolChoice: { name: "brave_search" } }, ["options", "toolChoice", "name"], /built-in tool cannot be forced/],
     [{ dialect: "meta", toolPromptFormat: "function_tag", tools: [time], toolChoice: "required" }, ["options", "toolChoice"], /JSON call format/],
+    [{ dialect: "meta", llamaVersion: "3.2", tools: [time], toolChoice: "required" }, ["options", "toolChoice"], /asks for "python_list"/],
+    [{ llamaVersion: "3.2", builtinTools: ["brave_search"], tools: [time] }, ["options", "builtinTools"], /Llama 3\.2's chat template has no built-in tools/],
   ])("refuses %j", async (options, path, message) => {
     const { backend, requests } = fake(["x"]);
     const e = await errorOf(generateChat(backend, messages, options as never));

@@ -18,6 +18,7 @@ import {
 import { createStreamParser } from "../parse/index.js";
 import type { AssistantMessage, StopReason, StreamEvent, TokenChunk } from "../parse/types.js";
 import type { ChatMessage } from "../prompt/messages.js";
+import { metaToolPromptFormat } from "../prompt/options.js";
 import { renderSegments } from "../prompt/render.js";
 import { segmentsToString } from "../prompt/segments.js";
 import { BackendStreamError, BackendTimeoutError } from "./errors.js";
@@ -199,8 +200,12 @@ function prepare(backendArg: unknown, messages: readonly ChatMessage[], options:
         path,
       );
     }
-    if (renderOptions.dialect === "meta" && renderOptions.toolPromptFormat !== undefined && renderOptions.toolPromptFormat !== "json") {
-      throw new InvalidOptionsError(`constrained tool calls use the JSON call format; toolPromptFormat is ${JSON.stringify(renderOptions.toolPromptFormat)}`, path);
+    if (renderOptions.dialect === "meta" && metaToolPromptFormat(renderOptions) !== "json") {
+      throw new InvalidOptionsError(
+        `constrained tool calls use the JSON call format; the meta prompt asks for ${JSON.stringify(metaToolPromptFormat(renderOptions))} ` +
+          `(toolPromptFormat, or llamaVersion's default); pass toolPromptFormat: "json"`,
+        path,
+      );
     }
     if (backend.supportsResponseSchema !== true) {
       throw new InvalidOptionsError(`the ${backend.name} backend cannot constrain its output (supportsResponseSchema is not true); use toolChoice "auto"`, path);

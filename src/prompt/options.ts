@@ -51,6 +51,15 @@ const META_TOOL_PROMPT_FORMAT: Readonly<Record<LlamaVersion, ToolPromptFormat>> 
 };
 
 /**
+ * The tool-call format a `meta` prompt asks for: `toolPromptFormat` when given, else the version's
+ * default ({@link META_TOOL_PROMPT_FORMAT}). For callers that constrain or check the output format.
+ */
+export function metaToolPromptFormat(o: { toolPromptFormat?: unknown; llamaVersion?: unknown }): ToolPromptFormat {
+  const given = o.toolPromptFormat as ToolPromptFormat | undefined;
+  return given ?? META_TOOL_PROMPT_FORMAT[(o.llamaVersion as LlamaVersion | undefined) ?? "3.1"] ?? "json";
+}
+
+/**
  * Validates render options (every key by its one rule in `base/options.ts`; unknown keys rejected)
  * and applies the defaults.
  */
@@ -80,7 +89,7 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
     addBos: (o.addBos as boolean | undefined) ?? true,
     specialTokens,
-    toolPromptFormat: (o.toolPromptFormat as ToolPromptFormat | undefined) ?? META_TOOL_PROMPT_FORMAT[llamaVersion],
+    toolPromptFormat: metaToolPromptFormat(o),
     toolPromptFormatGiven: o.toolPromptFormat !== undefined,
     lossyTools: (o.lossyTools as boolean | undefined) ?? false,
     splitToolCalls: (o.splitToolCalls as boolean | undefined) ?? false,
