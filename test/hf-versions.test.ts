@@ -132,7 +132,7 @@ describe("Llama 3.2: no built-in tools", () => {
 
   it("the meta dialect (Meta's reference) offers built-ins to 3.2", () => {
     expect(() => renderPrompt([{ role: "user", content: "x" }], { dialect: "meta", llamaVersion: "3.2", builtinTools: ["code_interpreter"] })).not.toThrow();
-    expect(parseOptionsFor({ dialect: "meta", llamaVersion: "3.2", builtinTools: ["code_interpreter"] })).toEqual({ builtinTools: ["code_interpreter"] });
+    expect(parseOptionsFor({ dialect: "meta", llamaVersion: "3.2", builtinTools: ["code_interpreter"] })).toEqual({ tools: [], builtinTools: ["code_interpreter"] });
   });
 });
 
