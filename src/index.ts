@@ -10,7 +10,7 @@
  * - `llama-prompt-format/backends` TGI, vLLM and llama.cpp backends, `generateChat` / `streamChat`
  */
 export { renderPrompt, renderSegments, type PromptOptions } from "./prompt/render.js";
-export { segmentsToString, type Segment, type TextSegment, type SpecialSegment } from "./prompt/segments.js";
+export { segmentsToString, type Segment, type TextSegment, type SpecialSegment, type SegmentTokenName } from "./prompt/segments.js";
 export { encodeSegments, TokenizerError, type EncodeText, type TokenizerErrorReason } from "./prompt/encode.js";
 export type {
   ChatMessage,
@@ -35,6 +35,8 @@ export {
   BUILTIN_TOOLS,
   BUILTIN_TOOL_NAMES,
   DEFAULT_DATE_STRING,
+  IMAGE_TOKEN,
+  IMAGE_TOKEN_ID,
   specialTokenName,
   specialTokenId,
   isSpecialTokenId,

@@ -96,7 +96,7 @@ describe("llama-prompt CLI", { timeout: TIMEOUT }, () => {
     expect(r.stdout).toBe(renderPrompt(messages as never, { llamaVersion: "3.2", dateString: "05 Sep 2024" }));
     const bad = await cli(["render", "--llama-version", "3.4"], JSON.stringify({ messages }));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--llama-version must be 3\.1, 3\.2 or 3\.3/);
+    expect(bad.stderr).toMatch(/--llama-version must be 3\.1, 3\.2, 3\.3 or 3\.2-vision/);
     const builtins = await cli(["render", "--llama-version", "3.2"], JSON.stringify({ messages, builtinTools: ["brave_search"] }));
     expect(builtins.code).toBe(1);
     expect(builtins.stderr).toMatch(/builtinTools: Llama 3\.2's chat template has no built-in tools/);

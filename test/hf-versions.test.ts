@@ -7,8 +7,12 @@ import { Template } from "@huggingface/jinja";
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  encodeSegments,
+  InvalidMessageError,
   InvalidOptionsError,
   LlamaPromptError,
+  SpecialTokenError,
+  type ChatMessage,
   parseOptionsFor,
   renderPrompt,
   renderSegments,
@@ -254,5 +258,105 @@ describe("what llamaVersion means for the meta dialect: the default tool-call fo
   it("an explicit toolPromptFormat wins over the version's default", () => {
     expect(meta({ llamaVersion: "3.3", toolPromptFormat: "json" })).toBe(meta({ toolPromptFormat: "json" }));
     expect(meta({ llamaVersion: "3.2", toolPromptFormat: "function_tag" })).toBe(meta({ toolPromptFormat: "function_tag" }));
+  });
+});
+
+describe("Llama 3.2 Vision golden fixtures (Python Jinja2, strftime_now pinned)", () => {
+  const vv = loadHfSet("hf-3.2-vision");
+  beforeEach(() => pinClock(vv.now!));
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("has the 3.2 cases plus image cases, every one with a reference rendering", () => {
+    expect(vv.cases.length).toBeGreaterThanOrEqual(60);
+    expect(vv.cases.filter((c) => c.id.startsWith("image")).length).toBeGreaterThanOrEqual(10);
+    for (const c of vv.cases) expect(vv.expected, c.id).toHaveProperty([c.id]);
+  });
+
+  for (const c of vv.cases) {
+    const expected = vv.expected[c.id]!;
+    if (typeof expected === "string") {
+      it(`renders ${c.id} byte for byte`, () => {
+        expect(renderPrompt(c.messages, hfOptions(c, "3.2-vision"))).toBe(expected);
+      });
+    } else {
+      it(`refuses ${c.id} as the template does (${expected.error})`, () => {
+        const e = thrown(() => renderPrompt(c.messages, hfOptions(c, "3.2-vision")));
+        expect(e).toBeInstanceOf(LlamaPromptError);
+        expect((e as LlamaPromptError).code).toBe(c.expect_error);
+      });
+    }
+  }
+
+  it("image parts are <|image|> special segments (id 128256), in place; OpenAI image_url parts too", () => {
+    const c = vv.cases.find((x) => x.id === "image_multi_turn")!;
+    const segs = renderSegments(c.messages, hfOptions(c, "3.2-vision"));
+    expect(segmentsToString(segs)).toBe(vv.expected[c.id]);
+    const images = segs.filter((s) => s.type === "special" && s.token === "<|image|>");
+    expect(images).toHaveLength(3);
+    for (const s of images) expect(s).toEqual({ type: "special", token: "<|image|>", id: 128256, text: "<|image|>" });
+    const url = { type: "image_url" as const, image_url: { url: "https://example.com/cat.png" } };
+    const first = vv.cases.find((x) => x.id === "image_then_text")!;
+    expect(renderPrompt([{ role: "user", content: [url, { type: "text", text: "Describe this image." }] }], hfOptions(first, "3.2-vision"))).toBe(vv.expected[first.id]);
+  });
+});
+
+describe("images and versions", () => {
+  const withImage: ChatMessage[] = [{ role: "user", content: [{ type: "image" }, { type: "text", text: "What is this?" }] }];
+
+  it("an image part with a text-only version is an InvalidMessageError naming the part", () => {
+    for (const llamaVersion of ["3.1", "3.2", "3.3"] as LlamaVersion[]) {
+      const e = thrown(() => renderPrompt(withImage, { llamaVersion }));
+      expect(e, llamaVersion).toBeInstanceOf(InvalidMessageError);
+      expect((e as InvalidMessageError).path).toEqual(["messages", 0, "content", 0]);
+      expect((e as Error).message).toMatch(/llamaVersion "3\.2-vision"/);
+    }
+  });
+
+  it("Vision: an image in the system message or in the tool-carrying first user message is an InvalidMessageError", () => {
+    const img = { type: "image" as const };
+    const sys = thrown(() => renderPrompt([{ role: "system", content: [img] }, { role: "user", content: "x" }], { llamaVersion: "3.2-vision" }));
+    expect(sys).toBeInstanceOf(InvalidMessageError);
+    expect((sys as InvalidMessageError).path).toEqual(["messages", 0, "content", 0]);
+    const tools = [{ type: "function" as const, function: { name: "f" } }];
+    const carrier = thrown(() => renderPrompt(withImage, { llamaVersion: "3.2-vision", tools }));
+    expect(carrier).toBeInstanceOf(InvalidMessageError);
+    expect((carrier as Error).message).toMatch(/carries the tools/);
+  });
+
+  it("Vision guards <|image|> written as text (it would be an image slot); text models keep it as text", () => {
+    const m: ChatMessage[] = [{ role: "user", content: "look: <|image|>" }];
+    const e = thrown(() => renderPrompt(m, { llamaVersion: "3.2-vision" }));
+    expect(e).toBeInstanceOf(SpecialTokenError);
+    expect((e as SpecialTokenError).path).toEqual(["messages", 0, "content"]);
+    // formed across two text parts written back to back
+    const split: ChatMessage[] = [{ role: "user", content: [{ type: "text", text: "a <|ima" }, { type: "text", text: "ge|> b" }] }];
+    expect(thrown(() => renderPrompt(split, { llamaVersion: "3.2-vision" }))).toBeInstanceOf(SpecialTokenError);
+    const stripped = renderPrompt(split, { llamaVersion: "3.2-vision", specialTokens: "strip", dateString: "x" });
+    expect(stripped).toContain("user<|end_header_id|>\n\na  b<|eot_id|>");
+    expect(stripped.match(/<\|image\|>/g)).toBeNull();
+    expect(renderPrompt(m, { llamaVersion: "3.2-vision", specialTokens: "allow", dateString: "x" })).toContain("look: <|image|>");
+    expect(renderPrompt(m, { llamaVersion: "3.2", dateString: "x" })).toContain("look: <|image|>");
+  });
+
+  it("Vision has no built-in tools either; parseOptionsFor derives none", () => {
+    expect(thrown(() => renderPrompt(withImage, { llamaVersion: "3.2-vision", builtinTools: ["brave_search"] }))).toBeInstanceOf(InvalidOptionsError);
+    expect(thrown(() => parseOptionsFor({ llamaVersion: "3.2-vision", builtinTools: [] }))).toBeInstanceOf(InvalidOptionsError);
+    expect(parseOptionsFor({ llamaVersion: "3.2-vision" })).toEqual({ tools: [], builtinTools: [] });
+  });
+
+  it("encodeSegments gives <|image|> its Vision id", () => {
+    const segs = renderSegments(withImage, { llamaVersion: "3.2-vision", dateString: "x" });
+    const ids = encodeSegments(segs, (t) => Array.from(t, (ch) => ch.charCodeAt(0)));
+    expect(ids).toContain(128256);
+    expect(ids.filter((id) => id === 128256)).toHaveLength(1);
+  });
+
+  it("the meta dialect: Vision's default tool-call format is JSON (as 3.1), images are refused", () => {
+    const tools = [{ type: "function" as const, function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: {} } } }];
+    const m: ChatMessage[] = [{ role: "user", content: "x" }];
+    expect(renderPrompt(m, { dialect: "meta", llamaVersion: "3.2-vision", tools })).toBe(renderPrompt(m, { dialect: "meta", toolPromptFormat: "json", tools }));
+    expect(thrown(() => renderPrompt(withImage, { dialect: "meta", llamaVersion: "3.2-vision" }))).toBeInstanceOf(InvalidMessageError);
   });
 });

@@ -24,8 +24,11 @@ export type ToolDefinition =
 
 /** What to do with special-token text in anything written into the prompt. */
 export type SpecialTokenPolicy = "reject" | "strip" | "allow";
-/** Llama 3.x release whose official chat template `hf` renders. */
-export type LlamaVersion = "3.1" | "3.2" | "3.3";
+/**
+ * Llama 3.x release whose official chat template `hf` renders: `"3.2"` is the text models' (1B/3B),
+ * `"3.2-vision"` the Vision models' (11B/90B; image parts render `<|image|>`).
+ */
+export type LlamaVersion = "3.1" | "3.2" | "3.3" | "3.2-vision";
 /** How custom tool calls are written in the `meta` dialect. */
 export type ToolPromptFormat = "json" | "function_tag" | "python_list";
 /** Which tool the model must call: any or none (`auto`), none, at least one, or this one. */
@@ -235,7 +238,7 @@ const toolChoice: Check = (v, path) => {
  */
 export const OPTION_CHECKS = {
   dialect: oneOf(["hf", "meta"]),
-  llamaVersion: oneOf(["3.1", "3.2", "3.3"]),
+  llamaVersion: oneOf(["3.1", "3.2", "3.3", "3.2-vision"]),
   tools: toolDefinitions,
   builtinTools,
   dateString,
@@ -331,9 +334,9 @@ export function readOptions<K extends OptionKey>(
  */
 export function checkVersionOptions(o: { dialect?: unknown; llamaVersion?: unknown; builtinTools?: unknown }, root: ErrorPath = ["options"]): void {
   const hf = o.dialect === undefined || o.dialect === "hf";
-  if (hf && o.llamaVersion === "3.2" && o.builtinTools !== undefined && o.builtinTools !== null) {
+  if (hf && (o.llamaVersion === "3.2" || o.llamaVersion === "3.2-vision") && o.builtinTools !== undefined && o.builtinTools !== null) {
     throw new InvalidOptionsError(
-      `Llama 3.2's chat template has no built-in tools (no Tools: line, no built-in call syntax); ` +
+      `Llama ${o.llamaVersion}'s chat template has no built-in tools (no Tools: line, no built-in call syntax); ` +
         `remove builtinTools, offer them as custom tools, or render with llamaVersion "3.1"/"3.3" or dialect "meta"`,
       [...root, "builtinTools"],
     );

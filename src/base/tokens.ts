@@ -126,5 +126,15 @@ export function isToolName(name: unknown): name is string {
   return typeof name === "string" && /^[A-Za-z0-9_.:/-]{1,128}$/.test(name);
 }
 
+/**
+ * Llama 3.2 Vision's image token (11B/90B): the template writes one where each image goes, and the
+ * server puts the image there. It is not in the text models' vocabulary (nor in
+ * {@link SPECIAL_TOKENS}, {@link specialTokenId} or the parser's tokens): only the Vision renderer
+ * writes it, and only Vision prompts guard it in content.
+ */
+export const IMAGE_TOKEN = "<|image|>";
+/** The id of {@link IMAGE_TOKEN} in Llama 3.2 Vision's tokenizer (one past the 3.1 special block). */
+export const IMAGE_TOKEN_ID = 128256;
+
 /** The `Today Date:` the official template uses when no date is given. */
 export const DEFAULT_DATE_STRING = "26 Jul 2024";

@@ -73,7 +73,8 @@ Input JSON: {"messages": [...], "tools"?, "builtinTools"?, "dateString"?,
 
 Options:
   --dialect <hf|meta>     Dialect (default hf: the official chat template, byte for byte)
-  --llama-version <v>     3.1 (default), 3.2 or 3.3: whose official template to render
+  --llama-version <v>     3.1 (default), 3.2, 3.3 or 3.2-vision: whose official template
+                          to render
   --date <string>         "Today Date:" of the system prompt, or "today" (default as the
                           template: "26 Jul 2024" for 3.1/3.3, today for 3.2)
   --special-tokens <p>    Special-token text in content: reject (default) | strip | allow
@@ -258,8 +259,8 @@ async function render(args: string[], io: CliIo): Promise<void> {
     throw usage(`render: --dialect must be hf or meta, got ${JSON.stringify(values.dialect)}`);
   }
   const lv = values["llama-version"];
-  if (lv !== undefined && lv !== "3.1" && lv !== "3.2" && lv !== "3.3") {
-    throw usage(`render: --llama-version must be 3.1, 3.2 or 3.3, got ${JSON.stringify(lv)}`);
+  if (lv !== undefined && lv !== "3.1" && lv !== "3.2" && lv !== "3.3" && lv !== "3.2-vision") {
+    throw usage(`render: --llama-version must be 3.1, 3.2, 3.3 or 3.2-vision, got ${JSON.stringify(lv)}`);
   }
   const st = values["special-tokens"];
   if (st !== undefined && st !== "reject" && st !== "strip" && st !== "allow") {

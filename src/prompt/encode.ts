@@ -6,7 +6,7 @@
  */
 import { causeOf, formatPath, InvalidArgumentError, LlamaPromptError } from "../base/errors.js";
 import type { Segment } from "./segments.js";
-import { isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
+import { IMAGE_TOKEN, IMAGE_TOKEN_ID, isSpecialTokenId, LAST_SPECIAL_ID, specialTokenId } from "../base/tokens.js";
 
 /**
  * Encodes plain text into Llama 3 token ids. It must NOT parse special-token text and must NOT add
@@ -80,7 +80,8 @@ export function encodeSegments(segments: readonly Segment[], encodeText: EncodeT
   for (let i = 0; i < count; i++) {
     const { type, token, id, text } = readSegment(segments, i);
     if (type === "special") {
-      const expected = typeof token === "string" ? specialTokenId(token) : undefined;
+      // <|image|>: Llama 3.2 Vision's image token (rendered with llamaVersion "3.2-vision").
+      const expected = typeof token === "string" ? (token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : specialTokenId(token)) : undefined;
       if (expected === undefined) {
         throw new TokenizerError("invalid_segment", i, `unknown special token ${describe(token)}`);
       }

@@ -491,7 +491,11 @@ export function contentPieces(content: NormalizedContent, separator: string, pat
   const out: Piece[] = [];
   for (const p of content) {
     if (p.type === "image") {
-      throw invalid(`an image cannot be rendered for a text model: Llama 3.1 and 3.3 read text only (images need Llama 3.2 Vision)`, p.path);
+      throw invalid(
+        `an image cannot be rendered for a text model: Llama 3.1, 3.2 (1B/3B) and 3.3 read text only; ` +
+          `images need Llama 3.2 Vision (dialect "hf", llamaVersion "3.2-vision")`,
+        p.path,
+      );
     }
     if (out.length > 0 && separator !== "") out.push({ text: separator });
     out.push({ text: p.text, source: { path: p.path, role } });

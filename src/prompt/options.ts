@@ -48,6 +48,7 @@ const META_TOOL_PROMPT_FORMAT: Readonly<Record<LlamaVersion, ToolPromptFormat>> 
   "3.1": "json",
   "3.2": "python_list",
   "3.3": "python_list",
+  "3.2-vision": "json", // llama-stack: "llama3.1 and llama3.2 multimodal models follow the same tool prompt format"
 };
 
 /**

@@ -3,11 +3,11 @@
  * apart is what makes token ids safe: text is tokenized with special-token parsing off, so content
  * can never turn into a control token, whatever it contains.
  */
-import { SPECIAL_TOKENS, type SpecialTokenName } from "../base/tokens.js";
+import { IMAGE_TOKEN, IMAGE_TOKEN_ID, SPECIAL_TOKENS, type SpecialTokenName } from "../base/tokens.js";
 import { describeValue, InvalidArgumentError, type ErrorPath } from "../base/errors.js";
 import { readLength, readProperty, safeIsArray } from "../base/read.js";
 import type { SpecialTokenPolicy } from "../base/options.js";
-import { guardWrittenText, type SourcedRange, type TextSource } from "./special-tokens.js";
+import { guardWrittenText, type ExtraTokens, type SourcedRange, type TextSource } from "./special-tokens.js";
 
 /** A run of plain text. Adjacent text is always merged, so a text segment lies between two specials. */
 export interface TextSegment {
@@ -15,12 +15,18 @@ export interface TextSegment {
   text: string;
 }
 
-/** One special token, with its Llama 3.1 id. `text` equals `token`, so every segment has a `text`. */
+/** A token a segment can hold: Llama 3.1's special tokens, and Llama 3.2 Vision's `<|image|>`. */
+export type SegmentTokenName = SpecialTokenName | typeof IMAGE_TOKEN;
+
+/**
+ * One special token, with its id (Llama 3.1's; `<|image|>` 128256, Llama 3.2 Vision's). `text`
+ * equals `token`, so every segment has a `text`.
+ */
 export interface SpecialSegment {
   type: "special";
-  token: SpecialTokenName;
+  token: SegmentTokenName;
   id: number;
-  text: SpecialTokenName;
+  text: SegmentTokenName;
 }
 
 /** A piece of a rendered prompt. */
@@ -93,9 +99,9 @@ export class SegmentBuilder {
   }
 
   /** Appends a special token. */
-  special(token: SpecialTokenName): this {
+  special(token: SegmentTokenName): this {
     this.flush();
-    this.out.push({ type: "special", token, id: IDS[token], text: token });
+    this.out.push({ type: "special", token, id: token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : IDS[token], text: token });
     return this;
   }
 
@@ -103,9 +109,10 @@ export class SegmentBuilder {
    * The segments (call once: the builder is then done). Unless `policy` is `"allow"`, every text segment is checked as written — the
    * one place that sees fields joined — and a special token in it is refused (`"reject"`: a
    * `SpecialTokenError` naming the field, or both fields when the token spans two) or removed
-   * (`"strip"`, so that the result holds none).
+   * (`"strip"`, so that the result holds none). `extra`: tokens the model's vocabulary adds
+   * (`<|image|>` for Llama 3.2 Vision), guarded the same way.
    */
-  build(policy: SpecialTokenPolicy = "allow"): Segment[] {
+  build(policy: SpecialTokenPolicy = "allow", extra?: ExtraTokens): Segment[] {
     this.flush();
     const out = this.out;
     if (policy === "allow") return out;
@@ -116,7 +123,7 @@ export class SegmentBuilder {
       if (seg.type === "special") continue;
       const ranges = this.sourcedAt[k] === i ? this.sourced[k++]! : NO_RANGES;
       if (!seg.text.includes("<|")) continue;
-      const text = guardWrittenText(seg.text, ranges, policy);
+      const text = guardWrittenText(seg.text, ranges, policy, extra);
       if (text !== seg.text) {
         out[i] = { type: "text", text };
         emptied ||= text === "";

@@ -61,6 +61,27 @@ const TOKEN_AT_END = new RegExp(`(?:${specialTokenRegExp().source})$`);
  *   index `i` of at least one of its characters (`renderWithTemplate` keeps the template's own tokens)
  */
 export function stripSpecialTokens(v: string, removable?: (index: number) => boolean): string {
+  return stripTokens(v, TOKEN_AT_END, removable);
+}
+
+/** Extra tokens a model's vocabulary adds (Llama 3.2 Vision: `<|image|>`), written as text: guarded like the others. */
+export type ExtraTokens = readonly string[];
+
+const EXTRA = new Map<string, { find: RegExp; atEnd: RegExp }>();
+
+/** The regexes matching Llama 3.1's special tokens and `extra` (cached per list). */
+function withExtra(extra: ExtraTokens): { find: RegExp; atEnd: RegExp } {
+  const key = extra.join("\u0000");
+  let r = EXTRA.get(key);
+  if (r === undefined) {
+    const source = `${specialTokenRegExp().source}|${extra.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}`;
+    r = { find: new RegExp(source), atEnd: new RegExp(`(?:${source})$`) };
+    EXTRA.set(key, r);
+  }
+  return r;
+}
+
+function stripTokens(v: string, atEnd: RegExp, removable?: (index: number) => boolean): string {
   const out: string[] = [];
   const from: number[] = [];
   for (let i = 0; i < v.length; i++) {
@@ -68,7 +89,7 @@ export function stripSpecialTokens(v: string, removable?: (index: number) => boo
     out.push(c);
     if (removable) from.push(i);
     if (c !== ">" || out[out.length - 2] !== "|") continue;
-    const m = TOKEN_AT_END.exec(out.slice(-32).join(""));
+    const m = atEnd.exec(out.slice(-32).join(""));
     if (!m) continue;
     const n = m[0].length;
     if (removable && !from.slice(-n).some((k) => removable(k))) continue;
@@ -83,7 +104,14 @@ export function stripSpecialTokens(v: string, removable?: (index: number) => boo
  * special token; otherwise strips (`"strip"`) or throws a {@link SpecialTokenError} naming the
  * field(s) the token's characters came from (`"reject"`).
  */
-export function guardWrittenText(text: string, ranges: readonly SourcedRange[], policy: "reject" | "strip"): string {
+export function guardWrittenText(text: string, ranges: readonly SourcedRange[], policy: "reject" | "strip", extra?: ExtraTokens): string {
+  if (extra !== undefined && extra.length > 0) {
+    const { find, atEnd } = withExtra(extra);
+    const m = find.exec(text);
+    if (m === null) return text;
+    if (policy === "strip") return stripTokens(text, atEnd);
+    throw writtenTokenError(m[0], m.index, ranges);
+  }
   const m = findSpecialToken(text);
   if (m === undefined) return text;
   if (policy === "strip") return stripSpecialTokens(text);

@@ -5,12 +5,12 @@
  * the template's order, so the two can be read side by side. Quirks are reproduced on purpose;
  * README.md lists them. What differs between releases is data (`versions.ts`), read here.
  */
-import { InvalidOptionsError, TemplateError } from "../../base/errors.js";
-import { writeContent, type NormalizedMessage } from "../messages.js";
+import { InvalidMessageError, InvalidOptionsError, TemplateError } from "../../base/errors.js";
+import { writeContent, type NormalizedContent, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
-import { DEFAULT_DATE_STRING } from "../../base/tokens.js";
+import { DEFAULT_DATE_STRING, IMAGE_TOKEN } from "../../base/tokens.js";
 import { splitToolCalls } from "./split-calls.js";
 import { HF_TEMPLATES, type HfTemplateData } from "./versions.js";
 
@@ -38,21 +38,14 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   const system = first.kind === "text" && first.role === "system" ? first : undefined;
   if (system !== undefined) messages = messages.slice(1);
 
-  // System message + builtin tools
-  out.special("<|start_header_id|>").text("system").special("<|end_header_id|>").text("\n\n");
-  if (builtin !== null || tools !== null) out.text("Environment: ipython\n");
-  if (builtin !== null) {
-    out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
+  // 3.2 Vision: {#- Find out if there are any images #} — its loop over every message's content.
+  const images = version.vision && scanForImages(messages);
+
+  // System message + builtin tools (Vision: only if the user supplied one, or there are no images)
+  if (!version.vision || system !== undefined || !images) {
+    if (version.vision && system !== undefined) refuseImages(system.content, "the system message");
+    writeSystem(out, opts, version, system);
   }
-  out.text("Cutting Knowledge Date: December 2023\n");
-  out.text("Today Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
-  if (tools !== null && !opts.toolsInUserMessage) {
-    out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
-    out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
-  }
-  if (system !== undefined) writeContent(out, system.content, "\n", system.index, "system", true);
-  out.special("<|eot_id|>");
 
   // Custom tools are passed in the first user message with some extra guidance.
   if (opts.toolsInUserMessage && tools !== null) {
@@ -74,6 +67,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
         carrier.index,
       );
     }
+    if (version.vision) refuseImages(carrier.content, "the first user message, which carries the tools (toolsInUserMessage)");
     messages = messages.slice(1);
     out.special("<|start_header_id|>").text("user").special("<|end_header_id|>").text("\n\n");
     out.text("Given the following functions, please respond with a JSON for a function call ");
@@ -88,47 +82,30 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     switch (message.kind) {
       case "text":
         out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
-        writeContent(out, message.content, "\n", message.index, message.role, true).special("<|eot_id|>");
+        if (version.vision) writeVisionContent(out, message.content, message.index, message.role);
+        else writeContent(out, message.content, "\n", message.index, message.role, true);
+        out.special("<|eot_id|>");
         break;
-      case "tool_call": {
-        if (message.calls.length !== 1) {
-          throw new TemplateError(
-            "multiple_tool_calls",
-            `an assistant message must carry exactly one tool call (the official template takes one call per message), got ${message.calls.length}; ` +
-              `pass splitToolCalls: true to render them as consecutive single-call turns with their results`,
-            message.index,
-            "This model only supports single tool-calls at once!",
-          );
-        }
-        const call = message.calls[0]!;
-        const source = { path: call.argumentsPath, role: "assistant", value: call.arguments };
-        out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
-        if (builtin !== null && builtin.includes(call.name)) {
-          const args = Object.entries(call.arguments).map(([k, v]) => {
-            if (typeof v !== "string") {
-              throw new TemplateError(
-                "builtin_argument_not_string",
-                `built-in tool call ${call.name}: argument "${k}" must be a string (the template concatenates it into ${k}="..."), got ${v === null ? "null" : typeof v}`,
-                message.index,
-              );
-            }
-            return `${k}="${v}"`;
-          });
-          out.special("<|python_tag|>").text(`${call.name}.call(`).text(args.join(", "), source).text(")");
-        } else {
-          // The name satisfies isToolName (checked when the message was read): nothing to escape.
-          out.text(`{"name": "${call.name}", "parameters": `).text(pyJsonDumps(call.arguments, {}, call.argumentsPath), source).text("}");
-        }
-        // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
-        out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
+      case "tool_call":
+        writeToolCall(out, message, builtin);
         break;
-      }
       case "tool_result": {
         out.special("<|start_header_id|>").text("ipython").special("<|end_header_id|>").text("\n\n");
         const c = message.content;
         // Strings are "iterable" in Jinja, so a string result is JSON-quoted like a mapping or list.
         const iterable = typeof c === "string" || (c !== null && typeof c === "object");
         const at = ["messages", message.index, "content"];
+        if (version.vision && !iterable) {
+          // The Vision template's image scan loops over every message's content and fails on these.
+          throw new TemplateError(
+            "unsupported_feature",
+            `Llama 3.2 Vision's template cannot render a tool result that is ${c === null ? "null" : `a ${typeof c}`} ` +
+              `(its image scan loops over every message's content: "'${c === null ? "NoneType" : typeof c === "number" ? (Number.isInteger(c) ? "int" : "float") : "bool"}' object is not iterable"); pass it as a string or a JSON object`,
+            message.index,
+            undefined,
+            at,
+          );
+        }
         out.text(iterable ? pyJsonDumps(c, {}, at) : pyStr(c as number | boolean | null), { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
@@ -139,7 +116,103 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   if (opts.addGenerationPrompt) {
     out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
   }
-  return out.build(opts.specialTokens);
+  // Vision prompts also guard <|image|> written as text: the Vision tokenizer reads it as an image slot.
+  return out.build(opts.specialTokens, version.vision ? [IMAGE_TOKEN] : undefined);
+}
+
+/** True when a message's content holds an image part (the Vision template's `content['type'] == 'image'`). */
+function scanForImages(messages: readonly NormalizedMessage[]): boolean {
+  for (const m of messages) {
+    const c: unknown = m.content;
+    if (!Array.isArray(c)) continue;
+    // Content parts, or a tool result that is a list of objects with type "image".
+    for (const p of c as unknown[]) {
+      if (p !== null && typeof p === "object" && !Array.isArray(p) && (p as { type?: unknown }).type === "image") return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The Vision template writes the system message and the tool-carrying first user message with
+ * `| trim`, which turns a list of parts into its Python repr: an image there cannot be rendered.
+ */
+function refuseImages(content: NormalizedContent, where: string): void {
+  if (typeof content === "string") return;
+  for (const p of content) {
+    if (p.type === "image") {
+      throw new InvalidMessageError(
+        `an image cannot go in ${where}: Llama 3.2 Vision's template writes it as text (a list of parts would print as a Python list); put images in a later user message`,
+        p.path,
+      );
+    }
+  }
+}
+
+/** A message's content as the Vision template writes it: a string as is, parts back to back, images as `<|image|>`. */
+function writeVisionContent(out: SegmentBuilder, content: NormalizedContent, index: number, role: string): void {
+  if (typeof content === "string") {
+    out.text(content, { path: ["messages", index, "content"], role });
+    return;
+  }
+  for (const p of content) {
+    if (p.type === "image") out.special(IMAGE_TOKEN);
+    else out.text(p.text, { path: p.path, role });
+  }
+}
+
+/** The system block: environment, built-in tools, dates, tools in the system message, the system message. */
+function writeSystem(out: SegmentBuilder, opts: ResolvedRenderOptions, version: HfTemplateData, system: Extract<NormalizedMessage, { kind: "text" }> | undefined): void {
+  const tools = opts.tools;
+  const builtin = opts.builtinTools;
+  out.special("<|start_header_id|>").text("system").special("<|end_header_id|>").text("\n\n");
+  if (builtin !== null || tools !== null) out.text("Environment: ipython\n");
+  if (builtin !== null) {
+    out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
+  }
+  out.text("Cutting Knowledge Date: December 2023\n");
+  out.text("Today Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
+  if (tools !== null && !opts.toolsInUserMessage) {
+    out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
+    out.text(JSON_CALL_INSTRUCTIONS);
+    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
+  }
+  if (system !== undefined) writeContent(out, system.content, "\n", system.index, "system", true);
+  out.special("<|eot_id|>");
+}
+
+/** An assistant tool call: built-in syntax for an enabled built-in, else JSON; one call per message. */
+function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, { kind: "tool_call" }>, builtin: string[] | null): void {
+  if (message.calls.length !== 1) {
+    throw new TemplateError(
+      "multiple_tool_calls",
+      `an assistant message must carry exactly one tool call (the official template takes one call per message), got ${message.calls.length}; ` +
+        `pass splitToolCalls: true to render them as consecutive single-call turns with their results`,
+      message.index,
+      "This model only supports single tool-calls at once!",
+    );
+  }
+  const call = message.calls[0]!;
+  const source = { path: call.argumentsPath, role: "assistant", value: call.arguments };
+  out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
+  if (builtin !== null && builtin.includes(call.name)) {
+    const args = Object.entries(call.arguments).map(([k, v]) => {
+      if (typeof v !== "string") {
+        throw new TemplateError(
+          "builtin_argument_not_string",
+          `built-in tool call ${call.name}: argument "${k}" must be a string (the template concatenates it into ${k}="..."), got ${v === null ? "null" : typeof v}`,
+          message.index,
+        );
+      }
+      return `${k}="${v}"`;
+    });
+    out.special("<|python_tag|>").text(`${call.name}.call(`).text(args.join(", "), source).text(")");
+  } else {
+    // The name satisfies isToolName (checked when the message was read): nothing to escape.
+    out.text(`{"name": "${call.name}", "parameters": `).text(pyJsonDumps(call.arguments, {}, call.argumentsPath), source).text("}");
+  }
+  // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
+  out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
 }
 
 const DATE_SOURCE = { path: ["options", "dateString"] };
