@@ -3,7 +3,6 @@
  * the Python reference renderer with a pinned clock (fixtures/hf-3.2, scripts/gen-hf-fixtures.mjs),
  * and the version rules (no built-ins with 3.2, date defaults) hold.
  */
-import { Template } from "@huggingface/jinja";
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -21,6 +20,7 @@ import {
 } from "../src/index.js";
 import { hfCases, hfExpected, hfOptions, loadHfSet, officialTemplate, templateFile, type HfCase } from "./helpers/hf-fixtures.js";
 import { thrown } from "./helpers/thrown.js";
+import { renderWithTemplate } from "../src/template/index.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 const v32 = loadHfSet("hf-3.2");
@@ -200,27 +200,20 @@ const JINJA_JS_DIFFERENCES_32: Record<string, string> = {
   error_empty_conversation: "messages[0] of an empty list is undefined, not an error",
 };
 
-describe("@huggingface/jinja live oracle (3.2 template)", () => {
+describe("renderWithTemplate (@huggingface/jinja) on 3.2's template, strftime_now included", () => {
   beforeEach(() => pinClock(v32.now!));
   afterEach(() => {
     vi.useRealTimers();
   });
-  const template = new Template(template32);
-
   const render = (c: HfCase): string | { error: string } => {
-    const vars: Record<string, unknown> = {
-      messages: c.messages,
-      bos_token: "<|begin_of_text|>",
-      eos_token: "<|eot_id|>",
-      add_generation_prompt: c.add_generation_prompt ?? true,
-      tools: c.tools ?? null,
-      // Its own strftime_now cannot be replaced (a global) and writes %b in the runtime's locale;
-      // the pinned date is passed as date_string instead (the Python goldens cover strftime_now).
-      date_string: c.date_string ?? "05 Sep 2024",
-    };
-    if (c.tools_in_user_message !== undefined) vars.tools_in_user_message = c.tools_in_user_message;
     try {
-      return template.render(vars);
+      const o = hfOptions(c);
+      return renderWithTemplate(template32, c.messages, {
+        tools: o.tools,
+        dateString: o.dateString,
+        toolsInUserMessage: o.toolsInUserMessage,
+        addGenerationPrompt: o.addGenerationPrompt,
+      });
     } catch (e) {
       return { error: (e as Error).message };
     }
