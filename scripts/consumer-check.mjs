@@ -17,7 +17,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const versions = process.argv.slice(2).length ? process.argv.slice(2) : ["3.25.76", "4"];
+// The peer range is "^3.25.76 || ^4.1.8": its oldest versions and the newest.
+const versions = process.argv.slice(2).length ? process.argv.slice(2) : ["3.25.76", "4.1.8", "4"];
 const tsVersion = pkg.devDependencies.typescript;
 
 if (!existsSync(join(root, "dist/index.js"))) {

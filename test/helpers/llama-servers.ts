@@ -75,6 +75,11 @@ export interface Script {
    * the last again. When given, `output` is not used.
    */
   turns?: ReadonlyArray<readonly string[]>;
+  /**
+   * What the model generates for this prompt (the prompt as the server received it, decoded with
+   * special tokens written out). When given, `turns` and `output` are not used.
+   */
+  respond?: (prompt: string) => readonly string[];
   /** Line ending of the SSE stream (default "\n"). */
   eol?: "\n" | "\r\n";
   /** Write the body in pieces of these byte sizes (cycled) instead of one piece per event. */
@@ -115,9 +120,15 @@ interface Generated {
   end: { kind: "stop"; id: number } | { kind: "length" } | { kind: "word"; word: string; textBefore: string } | { kind: "none" };
 }
 
-/** Runs the script under the request's budget and stop strings (`turn`: which request this is, from 0). */
-function generate(script: Script, maxTokens: number, stops: readonly string[], turn = 0): Generated {
-  const all = modelTokens(script.turns ? script.turns[Math.min(turn, script.turns.length - 1)]! : script.output);
+/** Runs the script under the request's budget and stop strings (`promptIds`: every prompt received so far, this one last). */
+function generate(script: Script, maxTokens: number, stops: readonly string[], promptIds: readonly (readonly number[])[]): Generated {
+  const turn = promptIds.length - 1;
+  const output = script.respond
+    ? script.respond(lenmlTokenizer().decode(promptIds[turn] ?? []))
+    : script.turns
+      ? script.turns[Math.min(turn, script.turns.length - 1)]!
+      : script.output;
+  const all = modelTokens(output);
   const tokens: ModelToken[] = [];
   let text = "";
   for (const t of all) {
@@ -167,7 +178,7 @@ export async function startTgi(script: Script): Promise<ModelServer> {
     if (err) return err;
     const p = j.parameters ?? {};
     const userStops = (p.stop ?? []).filter((s: string) => specialTokenId(s) === undefined);
-    const g = generate(script, p.max_new_tokens ?? 100, userStops, promptIds.length - 1);
+    const g = generate(script, p.max_new_tokens ?? 100, userStops, promptIds);
     const eomStop = (p.stop ?? []).includes("<|eom_id|>");
     const finishReason =
       g.end.kind === "length"
@@ -223,7 +234,7 @@ export async function startVllm(script: Script): Promise<ModelServer> {
     if (err) return err;
     const skipSpecial = j.skip_special_tokens ?? true;
     const stops: string[] = typeof j.stop === "string" ? [j.stop] : (j.stop ?? []);
-    const g = generate(script, j.max_tokens ?? 16, stops, promptIds.length - 1);
+    const g = generate(script, j.max_tokens ?? 16, stops, promptIds);
     const withIds = j.return_token_ids === true && !script.noTokenIds;
     const eol = script.eol ?? "\n";
     const head = { id: "cmpl-1", object: "text_completion", created: 1, model: j.model };
@@ -291,7 +302,7 @@ export async function startLlamaCpp(script: Script): Promise<ModelServer> {
     const err = httpError(script);
     if (err) return err;
     const stops: string[] = j.stop ?? [];
-    const g = generate(script, typeof j.n_predict === "number" && j.n_predict >= 0 ? j.n_predict : 1_000_000, stops, promptIds.length - 1);
+    const g = generate(script, typeof j.n_predict === "number" && j.n_predict >= 0 ? j.n_predict : 1_000_000, stops, promptIds);
     const eol = script.eol ?? "\n";
     const events: string[] = [];
     let sent = "";
