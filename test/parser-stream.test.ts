@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError } from "../src/base/errors.js";
+import { IncompleteToolCallError, InvalidArgumentError, InvalidOptionsError, ToolCallTooLargeError } from "../src/base/errors.js";
 import { createStreamParser, parseAssistantOutput, parseStream, type StreamEvent, type TokenChunk } from "../src/parse/index.js";
 import { checkEvents, run } from "./parser-helpers.js";
 
@@ -92,7 +92,7 @@ describe("streaming: events are emitted as soon as they are certain", () => {
 
 describe("streaming: failed and oversized calls", () => {
   it("a started call cut off by the end of input: error event, then its text as content", () => {
-    const events = run(['I will call. {"name": "f", "parameters": {"a": ', "1"]);
+    const events = run(['I will call. {"name": "f", "parameters": {"a": ', "1"], { tools: ["f"] });
     const message = checkEvents(events);
     const err = events.find((e) => e.type === "error");
     expect(err).toMatchObject({ type: "error", index: 0 });
@@ -103,7 +103,7 @@ describe("streaming: failed and oversized calls", () => {
   });
 
   it("a started call that turns invalid: error, text, and the index is reused by the next call", () => {
-    const events = run(['{"name": "f", "parameters": [1]} then {"name": "g", "parameters": {}}']);
+    const events = run(['{"name": "f", "parameters": [1]} then {"name": "g", "parameters": {}}'], { tools: ["f", "g"] });
     const message = checkEvents(events);
     expect(types(events)).toEqual(["tool-call-start", "tool-call-delta", "error", "text-delta", "tool-call-start", "tool-call-delta", "tool-call-end", "end"]);
     expect(message.content).toBe('{"name": "f", "parameters": [1]} then');
@@ -157,9 +157,10 @@ describe("token chunks", () => {
     expect(m).toMatchObject({ content: "ok", stopReason: "eot" });
   });
 
-  it("never scans a literal chunk (special:false) for special tokens", () => {
+  it("never scans a literal chunk (special:false) for special tokens; their text is kept out of the content", () => {
     const m = checkEvents(run([{ text: "a<|eot_id|>b", special: false }]));
-    expect(m).toMatchObject({ content: "a<|eot_id|>b", stopReason: "none" });
+    expect(m).toMatchObject({ content: "ab", stopReason: "none" });
+    expect(checkEvents(run([{ text: "a<|eot_i", special: false }, { text: "x", special: false }]))).toMatchObject({ content: "a<|eot_ix" });
   });
 
   it("a partial token from a scanned chunk followed by a special id is text", () => {
@@ -167,10 +168,10 @@ describe("token chunks", () => {
     expect(m).toMatchObject({ content: "see <|eo", stopReason: "eot" });
   });
 
-  it("ignores values that are not chunks", () => {
+  it("throws a typed error for values that are not chunks", () => {
     const p = createStreamParser();
-    expect(p.push(null as unknown as string)).toEqual([]);
-    expect(p.push(42 as unknown as string)).toEqual([]);
+    expect(() => p.push(null as unknown as string)).toThrow(InvalidArgumentError);
+    expect(() => p.push(42 as unknown as string)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -181,13 +182,14 @@ describe("parseStream", () => {
 
   it("yields the same events as push/end, for async and sync sources", async () => {
     const chunks = ['Sure. {"name": "f", ', '"parameters": {"x": 1}}', "<|eot_id|>"];
+    const options = { tools: ["f"] };
     const fromAsync: StreamEvent[] = [];
-    for await (const e of parseStream(gen(chunks))) fromAsync.push(e);
+    for await (const e of parseStream(gen(chunks), options)) fromAsync.push(e);
     const fromSync: StreamEvent[] = [];
-    for await (const e of parseStream(chunks)) fromSync.push(e);
+    for await (const e of parseStream(chunks, options)) fromSync.push(e);
     const strip = (evs: StreamEvent[]): string[] => evs.map((e) => e.type);
-    expect(strip(fromAsync)).toEqual(strip(run(chunks)));
-    expect(strip(fromSync)).toEqual(strip(run(chunks)));
+    expect(strip(fromAsync)).toEqual(strip(run(chunks, options)));
+    expect(strip(fromSync)).toEqual(strip(run(chunks, options)));
     expect(checkEvents(fromAsync)).toMatchObject({ content: "Sure.", toolCalls: [{ name: "f" }], stopReason: "eot" });
   });
 

@@ -2,13 +2,14 @@
  * Final decoding of a complete call text into a name and arguments, one function per format.
  * Every function returns undefined when the text is not a call of that format (never throws).
  */
-import type { ResolvedParseOptions } from "./options.js";
-import { isKnownTool } from "./options.js";
-import { parsePyCall, type PyCall } from "./scan/python-literal.js";
+import { callPermit, Permit, type Pos, type ResolvedParseOptions } from "./options.js";
+import { parsePyCall } from "./scan/python-literal.js";
 
 export interface DecodedCall {
   name: string;
   arguments: Record<string, unknown>;
+  /** What the name rule said: YES, or OWN_LINE (a call only if alone on its line). */
+  permit: Permit;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -37,30 +38,31 @@ function decodeArgs(v: unknown): Record<string, unknown> | undefined {
  * A parsed JSON value as a tool call: `{"name", "parameters"}`, `{"name", "arguments"}`,
  * `{"type": "function", "name", "parameters"}`, `{"type": "function", "function": {"name",
  * "parameters" | "arguments"}}`. `parameters` wins over `arguments` when both are present. Without
- * either, the call is accepted only when `tools` were given and name it (arguments `{}`). With
- * `tools`, the name must be one of them or an enabled built-in.
+ * either, the call is accepted only when `tools` were given and name it (arguments `{}`). The name
+ * follows the one rule of {@link callPermit} at `pos`.
  */
-export function decodeJsonCall(value: unknown, o: ResolvedParseOptions): DecodedCall | undefined {
+export function decodeJsonCall(value: unknown, o: ResolvedParseOptions, pos: Pos): DecodedCall | undefined {
   if (!isPlainObject(value)) return undefined;
   let src: Record<string, unknown> = value;
   if (isPlainObject(value.function) && typeof value.function.name === "string") src = value.function;
   const name = src.name;
-  if (typeof name !== "string" || name === "") return undefined;
-  if (!isKnownTool(o, name)) return undefined;
+  if (typeof name !== "string") return undefined;
+  const permit = callPermit(o, name, pos);
+  if (permit === Permit.NO) return undefined;
   const hasParams = Object.prototype.hasOwnProperty.call(src, "parameters");
   const hasArgs = Object.prototype.hasOwnProperty.call(src, "arguments");
   if (!hasParams && !hasArgs) {
-    if (o.tools !== undefined && o.tools.has(name)) return { name, arguments: {} };
+    if (o.tools !== undefined && o.tools.has(name)) return { name, arguments: {}, permit };
     return undefined;
   }
   const args = decodeArgs(hasParams ? src.parameters : src.arguments);
-  return args ? { name, arguments: args } : undefined;
+  return args ? { name, arguments: args, permit } : undefined;
 }
 
 /** The text of a JSON object call (complete, strict JSON). */
-export function decodeJsonCallText(text: string, o: ResolvedParseOptions): DecodedCall | undefined {
+export function decodeJsonCallText(text: string, o: ResolvedParseOptions, pos: Pos): DecodedCall | undefined {
   const p = jsonParse(text);
-  return p ? decodeJsonCall(p.value, o) : undefined;
+  return p ? decodeJsonCall(p.value, o, pos) : undefined;
 }
 
 /**
@@ -72,9 +74,14 @@ export function decodeFunctionTagArgs(text: string): Record<string, unknown> | u
   return p && isPlainObject(p.value) ? p.value : undefined;
 }
 
-/** One element of a Llama 3.2 python list: `name(k=v, ...)`, keyword-only, literal values. */
-export function decodePythonListElement(text: string, o: ResolvedParseOptions): PyCall | undefined {
-  const call = parsePyCall(text);
-  if (!call || !isKnownTool(o, call.name)) return undefined;
-  return call;
+/**
+ * One element of a Llama 3.2 python list: `name(k=v, ...)`, keyword-only, literal values. The name
+ * may be any tool name (`add-note`, as MCP servers name tools) and follows the rule of
+ * {@link callPermit} for python lists.
+ */
+export function decodePythonListElement(text: string, o: ResolvedParseOptions, pos: Pos): DecodedCall | undefined {
+  const call = parsePyCall(text, true);
+  if (!call) return undefined;
+  const permit = callPermit(o, call.name, pos, true);
+  return permit === Permit.NO ? undefined : { name: call.name, arguments: call.args, permit };
 }

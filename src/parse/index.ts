@@ -2,12 +2,15 @@
  * The model-output parser: a completion (whole, or streamed as text / TGI token chunks) →
  * `{ content, toolCalls, stopReason }` and, while streaming, `text-delta` / `tool-call-*` events.
  *
- * One state machine serves both entry points: `parseAssistantOutput(text)` is
+ * One state machine serves every entry point: `parseAssistantOutput(text)` is
  * `createStreamParser().push(text)` + `end()`, so streaming and whole-text parsing cannot disagree.
+ * Nothing here throws except typed errors about the arguments (`InvalidArgumentError`,
+ * `InvalidOptionsError`); problems in the text are events.
  */
+import { describeValue, InvalidArgumentError, type ErrorPath } from "../base/errors.js";
 import { Lexer } from "./lexer.js";
 import { Machine } from "./machine.js";
-import { resolveParseOptions } from "./options.js";
+import { resolveParseOptions, type ResolvedParseOptions } from "./options.js";
 import type { AssistantMessage, ParseOptions, StreamEvent, TokenChunk } from "./types.js";
 
 export type {
@@ -28,6 +31,10 @@ export interface StreamParser {
    * (`special: true` / an id in 128000..128255 is a special token whatever its text; any other id or
    * `special: false` is literal text). Returns the events this chunk made certain. After a stop
    * token (whose `end` event was already returned) further pushes return `[]`.
+   *
+   * Throws `InvalidArgumentError` (path `["chunk", ...]`) for anything that is not a string or a
+   * TokenChunk, and `InvalidOptionsError` (path `["options", "createId"]`) when `createId` throws or
+   * returns anything but a new non-empty string (the parser is then unusable until `reset()`).
    */
   push(chunk: string | TokenChunk): StreamEvent[];
   /**
@@ -41,76 +48,211 @@ export interface StreamParser {
   /**
    * How many characters the parser currently holds back: a possible partial special token, a
    * possible tool call not yet decided, pending whitespace, and the text of the call in progress
-   * (kept for its `raw`). Bounded by `maxToolCallChars` plus a few dozen characters, except for a
-   * run of whitespace, which is held until text follows it. The accumulated `content` of the
-   * message is not counted.
+   * (kept for its `raw`), content that may still spell a special token (`<|eo`). Bounded by
+   * `maxToolCallChars` plus a few hundred characters, except for a run of whitespace or of `<`,
+   * which is held until other text follows it. The accumulated `content` of the message is not
+   * counted.
    */
   readonly bufferedChars: number;
 }
 
-function normalizeChunk(chunk: unknown): string | TokenChunk | undefined {
+/**
+ * Reads a chunk: a string, or a TokenChunk `{ text, id?, special? }` (other keys, such as TGI's
+ * `logprob`, are ignored). Anything else throws an `InvalidArgumentError` that names what it got.
+ * The chunk is read once, into a fresh object.
+ */
+function readChunk(chunk: unknown, path: ErrorPath): string | TokenChunk {
   if (typeof chunk === "string") return chunk;
-  if (chunk === null || typeof chunk !== "object") return undefined;
-  const c = chunk as Record<string, unknown>;
-  const out: TokenChunk = { text: typeof c.text === "string" ? c.text : "" };
-  if (typeof c.id === "number" && Number.isFinite(c.id)) out.id = c.id;
-  if (typeof c.special === "boolean") out.special = c.special;
+  const expected = "expected a string or a TokenChunk { text, id?, special? }";
+  if (chunk === null || typeof chunk !== "object") throw new InvalidArgumentError(`${expected}, got ${describeValue(chunk)}`, path);
+  if (Array.isArray(chunk)) throw new InvalidArgumentError(`${expected}, got an array (push the chunks one at a time)`, path);
+  if (ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer) {
+    throw new InvalidArgumentError(`${expected}, got bytes (${describeValue(chunk)}); decode them to text first, e.g. with TextDecoder`, path);
+  }
+  let text: unknown, id: unknown, special: unknown, isEvent: boolean;
+  try {
+    const c = chunk as Record<string, unknown>;
+    text = c.text;
+    id = c.id;
+    special = c.special;
+    isEvent = text === undefined && ("token" in c || "generated_text" in c);
+  } catch (cause) {
+    throw new InvalidArgumentError(`${expected}, got an object that could not be read`, path, { cause });
+  }
+  if (typeof text !== "string") {
+    if (isEvent) throw new InvalidArgumentError(`${expected}, got an object without text that looks like a whole TGI stream event; pass its token (event.token)`, path);
+    throw new InvalidArgumentError(`expected a string, got ${describeValue(text)}`, [...path, "text"]);
+  }
+  const out: TokenChunk = { text };
+  if (id !== undefined && id !== null) {
+    if (typeof id !== "number" || !Number.isInteger(id)) throw new InvalidArgumentError(`expected an integer token id, got ${describeValue(id)}`, [...path, "id"]);
+    out.id = id;
+  }
+  if (special !== undefined && special !== null) {
+    if (typeof special !== "boolean") throw new InvalidArgumentError(`expected a boolean, got ${describeValue(special)}`, [...path, "special"]);
+    out.special = special;
+  }
   return out;
 }
 
-/** Creates an incremental parser. Throws `InvalidOptionsError` for invalid options, never later. */
+/** The parser behind {@link createStreamParser}, fed chunks already read. */
+class Parser {
+  private machine: Machine;
+  private lexer: Lexer;
+
+  constructor(private readonly o: ResolvedParseOptions) {
+    this.machine = new Machine(o);
+    this.lexer = new Lexer(this.machine);
+  }
+
+  push(c: string | TokenChunk): StreamEvent[] {
+    const m = this.machine;
+    if (m.failure) throw m.failure;
+    if (m.done) return [];
+    this.lexer.push(c);
+    return m.take();
+  }
+
+  end(): StreamEvent[] {
+    const m = this.machine;
+    if (m.failure) throw m.failure;
+    if (m.done) return m.take();
+    this.lexer.flush();
+    m.end();
+    return m.take();
+  }
+
+  reset(): void {
+    this.machine = new Machine(this.o);
+    this.lexer = new Lexer(this.machine);
+  }
+
+  get bufferedChars(): number {
+    return this.lexer.held.length + this.machine.bufferedChars;
+  }
+}
+
+/**
+ * Creates an incremental parser. Throws `InvalidOptionsError` for invalid options.
+ *
+ * `push` throws `InvalidArgumentError` (path `["chunk", ...]`) for a chunk that is neither a string nor
+ * a TokenChunk. A `createId` that throws, or returns anything but a new non-empty string, makes
+ * `push` / `end` throw `InvalidOptionsError` (path `["options", "createId"]`); the parser is then
+ * unusable until `reset()`.
+ */
 export function createStreamParser(options?: ParseOptions): StreamParser {
-  const o = resolveParseOptions(options);
-  let machine = new Machine(o);
-  let lexer = new Lexer(machine);
+  const p = new Parser(resolveParseOptions(options));
   return {
     push(chunk) {
-      if (machine.done) return [];
-      const c = normalizeChunk(chunk);
-      if (c !== undefined) lexer.push(c);
-      return machine.take();
+      return p.push(readChunk(chunk, ["chunk"]));
     },
     end() {
-      if (machine.done) return machine.take();
-      lexer.flush();
-      machine.end();
-      return machine.take();
+      return p.end();
     },
     reset() {
-      machine = new Machine(o);
-      lexer = new Lexer(machine);
+      p.reset();
     },
     get bufferedChars() {
-      return lexer.held.length + machine.bufferedChars;
+      return p.bufferedChars;
     },
   };
 }
 
-/** Parses a whole completion. Never throws except `InvalidOptionsError` for invalid options. */
+/**
+ * Parses a whole completion. Throws `InvalidArgumentError` when `text` is not a string,
+ * `InvalidOptionsError` for invalid options (or a failing `createId`); nothing else.
+ */
 export function parseAssistantOutput(text: string, options?: ParseOptions): AssistantMessage {
-  const p = createStreamParser(options);
-  const events = [...p.push(typeof text === "string" ? text : String(text ?? "")), ...p.end()];
+  if (typeof text !== "string") throw new InvalidArgumentError(`expected a string, got ${describeValue(text)}`, ["text"]);
+  const p = new Parser(resolveParseOptions(options));
+  const events = [...p.push(text), ...p.end()];
   const end = events[events.length - 1];
   if (end === undefined || end.type !== "end") throw new Error("internal error: no end event");
   return end.message;
 }
 
+type AnyIterator = { next(): unknown; return?: () => unknown };
+
+/** The iterator of `source`, async or sync, checked: every misuse is an InvalidArgumentError at `["source"]`. */
+function openSource(source: unknown): { it: AnyIterator; sync: boolean } {
+  let method: unknown;
+  let sync = false;
+  try {
+    if (source !== null && source !== undefined) {
+      method = (source as Record<symbol, unknown>)[Symbol.asyncIterator];
+      if (method === undefined || method === null) {
+        method = (source as Record<symbol, unknown>)[Symbol.iterator];
+        sync = true;
+      }
+    }
+  } catch (cause) {
+    throw new InvalidArgumentError(`expected an iterable of chunks, got an object that could not be read`, ["source"], { cause });
+  }
+  if (typeof method !== "function") {
+    throw new InvalidArgumentError(`expected an (async) iterable of strings or TokenChunks, got ${describeValue(source)}`, ["source"]);
+  }
+  const it: unknown = (method as () => unknown).call(source);
+  if (it === null || typeof it !== "object" || typeof (it as AnyIterator).next !== "function") {
+    throw new InvalidArgumentError(`its ${sync ? "Symbol.iterator" : "Symbol.asyncIterator"} method did not return an iterator`, ["source"]);
+  }
+  return { it: it as AnyIterator, sync };
+}
+
 /**
  * Parses a stream of chunks (strings or TGI token chunks), yielding events as they become
- * certain. Stops reading the source after a stop token (the turn is over).
+ * certain. Stops reading the source after a stop token (the turn is over), and closes it.
+ *
+ * Throws `InvalidArgumentError` at once when `source` is not iterable (path `["source"]`), and while
+ * iterating for a chunk that is not a string or a TokenChunk (path `["source", n, ...]`, n counting
+ * from 0). Errors the source itself throws are passed on unchanged.
  */
-export async function* parseStream(
+export function parseStream(
   source: AsyncIterable<string | TokenChunk> | Iterable<string | TokenChunk>,
   options?: ParseOptions,
 ): AsyncIterable<StreamEvent> {
-  const p = createStreamParser(options);
-  let ended = false;
-  for await (const chunk of source) {
-    for (const ev of p.push(chunk)) {
-      yield ev;
-      if (ev.type === "end") ended = true;
-    }
-    if (ended) return;
+  let iterable = false;
+  const src = source as unknown as Record<symbol, unknown> | null | undefined;
+  try {
+    iterable = src !== null && src !== undefined && (typeof src[Symbol.asyncIterator] === "function" || typeof src[Symbol.iterator] === "function");
+  } catch (cause) {
+    throw new InvalidArgumentError(`expected an iterable of chunks, got an object that could not be read`, ["source"], { cause });
   }
-  yield* p.end();
+  if (!iterable) throw new InvalidArgumentError(`expected an (async) iterable of strings or TokenChunks, got ${describeValue(source)}`, ["source"]);
+  const p = new Parser(resolveParseOptions(options));
+  return events(source, p);
+}
+
+async function* events(source: unknown, p: Parser): AsyncGenerator<StreamEvent> {
+  const { it, sync } = openSource(source);
+  let open = true; // the source has not finished or failed: close it if we stop early
+  try {
+    for (let n = 0; ; n++) {
+      let r: unknown;
+      try {
+        r = await it.next();
+      } catch (e) {
+        open = false;
+        throw e;
+      }
+      if (r === null || typeof r !== "object") {
+        open = false;
+        throw new InvalidArgumentError(`its iterator returned ${describeValue(r)} instead of an iterator result`, ["source"]);
+      }
+      const res = r as { done?: unknown; value?: unknown };
+      if (res.done) {
+        open = false;
+        break;
+      }
+      const chunk = readChunk(sync ? await res.value : res.value, ["source", n]);
+      let ended = false;
+      for (const ev of p.push(chunk)) {
+        yield ev;
+        if (ev.type === "end") ended = true;
+      }
+      if (ended) return;
+    }
+    yield* p.end();
+  } finally {
+    if (open && typeof it.return === "function") await it.return();
+  }
 }

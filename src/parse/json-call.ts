@@ -5,7 +5,19 @@
  * (for streaming its raw text), and fails at the first character that rules out a call.
  */
 import { JsonScanner, type JsonStatus } from "./scan/json-scanner.js";
-import { isKnownTool, type ResolvedParseOptions } from "./options.js";
+import { callPermit, Permit, Pos, type ResolvedParseOptions } from "./options.js";
+import { MAX_ARGUMENT_DEPTH } from "./renderable.js";
+
+/**
+ * Deepest nesting a JSON call may reach while it is read: its arguments may be
+ * `MAX_ARGUMENT_DEPTH` deep below `{"function": {"parameters": ...}}`. Deeper text is given up at
+ * once (it could not render back), without holding the rest of it.
+ */
+const MAX_CALL_DEPTH = MAX_ARGUMENT_DEPTH + 2;
+
+function clip(s: string): string {
+  return s.length > 40 ? s.slice(0, 40) + "…" : s;
+}
 
 const FIRST_KEYS = new Set(["name", "type", "function", "parameters", "arguments"]);
 
@@ -23,6 +35,8 @@ export class JsonCallScan {
   /** Why this can no longer be a call (set by the key/value hooks). */
   bad: string | undefined;
   name: string | undefined;
+  /** What the name rule said about `name` (YES, or OWN_LINE for an undeclared name at a line start). */
+  permit: Permit = Permit.NO;
   /** Span of the parameters/arguments value in `buf` (end -1 while open). */
   paramsStart = -1;
   paramsEnd = -1;
@@ -41,8 +55,13 @@ export class JsonCallScan {
   private cap: string | undefined;
   private readonly scanner: JsonScanner;
 
+  /**
+   * @param pos where the call starts, for the name rule ({@link callPermit})
+   * @param strict false: only locate the parameters (of a text already known to be a call)
+   */
   constructor(
     private readonly o: ResolvedParseOptions,
+    private readonly pos: Pos = Pos.TURN,
     private readonly strict = true,
   ) {
     this.scanner = new JsonScanner({
@@ -56,7 +75,7 @@ export class JsonCallScan {
         if (depth === 1) {
           if (this.firstKey === undefined) {
             this.firstKey = k;
-            if (this.strict && !FIRST_KEYS.has(k)) this.bad = `first key "${k}" is not a tool-call key`;
+            if (this.strict && !FIRST_KEYS.has(k)) this.bad = `first key "${clip(k)}" is not a tool-call key`;
           }
           this.key1 = k;
         } else if (depth === 2) {
@@ -84,8 +103,11 @@ export class JsonCallScan {
           this.cap = undefined;
           if (name === undefined || name === "") {
             if (this.strict) this.bad = "name is not a non-empty string";
-          } else if (this.strict && !isKnownTool(this.o, name)) this.bad = `unknown tool "${name}"`;
-          else this.name = name;
+          } else if (this.strict) {
+            this.permit = callPermit(this.o, name, this.pos);
+            if (this.permit === Permit.NO) this.bad = `tool name "${clip(name)}" is not a call here`;
+            else this.name = name;
+          } else this.name = name;
         }
         if (this.paramsStart >= 0 && this.paramsEnd < 0 && depth === this.paramsDepth) this.paramsEnd = end;
       },
@@ -95,6 +117,7 @@ export class JsonCallScan {
   push(c: string): JsonStatus {
     this.buf += c;
     const r = this.scanner.push(c);
+    if (this.strict && this.scanner.depth > MAX_CALL_DEPTH) this.bad = `nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
     if (this.cap !== undefined) this.cap += c;
     // c belongs to the parameters when they have started and not ended before c
     if (this.paramsStart >= 0 && (this.paramsEnd < 0 || this.paramsEnd === this.buf.length)) this.paramsPending += c;
@@ -111,7 +134,7 @@ export class JsonCallScan {
 
 /** The raw parameters/arguments value of a complete JSON call text, for its arguments delta. */
 export function jsonParamsText(text: string, o: ResolvedParseOptions): string {
-  const scan = new JsonCallScan(o, false);
+  const scan = new JsonCallScan(o, Pos.TURN, false);
   for (let i = 0; i < text.length; i++) if (scan.push(text[i]!) === "error") break;
   return scan.paramsEnd >= 0 ? scan.takeParams() : "";
 }

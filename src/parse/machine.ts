@@ -7,16 +7,24 @@
  * the candidate fails, its held text is flushed (as content, or as code at the start of a
  * `<|python_tag|>` region) and only the character that made it fail is examined again, which keeps
  * the cost linear in the input.
+ *
+ * The fast path (a run of text that cannot start anything) skips candidates that the current chunk
+ * already rules out. Each of its probes runs the same recogniser the slow path runs, with the same
+ * position and the same `maxToolCallChars`, and answers "rejected at k" only where the slow path would
+ * give the candidate up at k; anything else (a call, the limit reached, the chunk ending) it leaves to
+ * the slow path.
  */
-import { IncompleteToolCallError, ToolCallTooLargeError, type LlamaPromptError } from "../base/errors.js";
-import { isPySpace } from "../base/python.js";
+import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError, describeValue, type LlamaPromptError } from "../base/errors.js";
+import { findSpecialToken } from "../base/tokens.js";
 import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "./scan/builtin-args.js";
 import { decodeFunctionTagArgs, decodeJsonCallText, decodePythonListElement } from "./decode.js";
 import { JsonCallScan, jsonParamsText } from "./json-call.js";
-import { JsonScanner } from "./scan/json-scanner.js";
-import { isKnownTool, type ResolvedParseOptions } from "./options.js";
+import { ListScan } from "./list-call.js";
+import { callPermit, declaresAny, Permit, Pos, type ResolvedParseOptions } from "./options.js";
+import { unrenderableCall } from "./renderable.js";
+import { TokenTextFilter } from "./token-text.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
-import { isIdChar, isIdStart } from "./scan/chars.js";
+import { isIdChar, isIdStart, isToolNameChar, isWs } from "./scan/chars.js";
 
 /** What a failed candidate turns into: content, or (at the start of a python_tag region) code. */
 type FailMode = "text" | "code";
@@ -32,6 +40,7 @@ const enum M {
   RegionStart,
   Code,
   Plain,
+  Sep,
   BPrefix,
   BArgs,
   BTail,
@@ -41,14 +50,17 @@ const enum M {
   FName,
   FArgs,
   FClose,
+  Confirm,
   Fence,
   FenceClose,
 }
 
 interface Base {
-  /** Whitespace held at the start of a python_tag region before this candidate. */
+  /** Text held before this candidate: whitespace at the start of a python_tag region, a `;` separator. */
   ws: string;
   fail: FailMode;
+  /** Where the candidate started, for the name rule ({@link callPermit}). */
+  pos: Pos;
 }
 
 type Mode =
@@ -57,6 +69,8 @@ type Mode =
   | { k: M.RegionStart; ws: string }
   | { k: M.Code; st: Started; code: string }
   | { k: M.Plain }
+  /** A `;` where a call can start a turn (Llama 3.1 8B writes `; {"name": …}`): dropped if a call follows. */
+  | (Base & { k: M.Sep; buf: string; rs: boolean })
   | (Base & { k: M.BPrefix; buf: string; preferLast: boolean })
   | (Base & { k: M.BArgs; buf: string; name: string; argsStart: number; sc: BuiltinArgsScanner; st: Started; preferLast: boolean })
   | { k: M.BTail; ws: string; name: string; args: Record<string, unknown>; argsText: string; raw: string; st: Started; tail: string }
@@ -64,8 +78,13 @@ type Mode =
   | (Base & { k: M.List; list: ListScan })
   | (Base & { k: M.FPrefix; buf: string })
   | (Base & { k: M.FName; buf: string })
-  | (Base & { k: M.FArgs; buf: string; name: string; argsStart: number; st: Started; depth: number; q: string; esc: boolean })
-  | { k: M.FClose; ws: string; buf: string; name: string; args: Record<string, unknown>; argsText: string; st: Started; look: string }
+  | (Base & { k: M.FArgs; buf: string; name: string; argsStart: number; st: Started; depth: number; q: string; esc: boolean; ownLine: boolean })
+  | (Base & { k: M.FClose; buf: string; name: string; args: Record<string, unknown>; st: Started; look: string; ownLine: boolean })
+  /**
+   * A complete call with an undeclared name at a line start: a call only if nothing but whitespace
+   * follows it on its line (a newline, the end of the region, a `;`, or a fence's closing backticks).
+   */
+  | { k: M.Confirm; ws: string; fail: FailMode; held: string; tail: string; st: Started | undefined; commit: () => void }
   /** A markdown fence opener at a line start (```json + newline + whitespace), held until what follows shows whether it wraps a call. */
   | { k: M.Fence; buf: string; nl: boolean }
   /** Backticks after a call that was opened inside a fence: the closing fence, dropped with it. */
@@ -73,31 +92,16 @@ type Mode =
 
 const FUNCTION_OPEN = "<function=";
 const FUNCTION_CLOSE = "</function>";
-const MAX_FUNCTION_NAME = 256;
+/** Longest tool name (`isToolName`). */
+const MAX_NAME = 128;
 
 const CONSUMED = 0;
 const REPROCESS = 1;
 type StepResult = typeof CONSUMED | typeof REPROCESS;
 
-function isWs(c: string): boolean {
-  const code = c.charCodeAt(0);
-  if (code > 0x20 && code < 0x7f) return false;
-  if (code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f)) return true;
-  if (code < 0x80) return false;
-  return isPySpace(c);
-}
 /** ASCII table: 1 for word characters [A-Za-z0-9_]. */
 const WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) WORD[c] = isIdChar(String.fromCharCode(c)) ? 1 : 0;
-
-/** Like the builtin probe, for `<`: the end of the `<function=` prefix match, or -1 if undecided. */
-function functionRejectEnd(s: string, j: number): number {
-  for (let k = j; k < j + FUNCTION_OPEN.length; k++) {
-    if (k >= s.length) return -1;
-    if (s[k] !== FUNCTION_OPEN[k - j]) return k === j ? j + 1 : k;
-  }
-  return -1;
-}
 
 const CONTENT_BLOCK = 1 << 16;
 
@@ -116,122 +120,22 @@ function allWs(s: string): boolean {
   return true;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Llama 3.2 python list `[f(a=1), g()]` or a JSON array of call objects, held until `]`.
-
-const enum L {
-  Open, // after `[`: spaces, then `{` (JSON) or an identifier (python)
-  Json,
-  E0, // expecting an element (after `,`: or `]`)
-  Ident,
-  BeforeParen,
-  Args,
-  AfterEl,
+function isNewline(c: string): boolean {
+  return c === "\n" || c === "\r";
 }
 
-class ListScan {
-  buf = "";
-  private st: L = L.Open;
-  private json: JsonScanner | undefined;
-  private jsonBad = false;
-  private depth = 0;
-  private q = "";
-  private esc = false;
-  /** Python elements: [start, parenStart, end). JSON elements: [start, -1, end). */
-  readonly els: Array<[number, number, number]> = [];
-  private cur: [number, number, number] = [0, 0, 0];
-  readonly isJson: () => boolean = () => this.json !== undefined;
+/** True when s[from..] holds a line break. */
+function hasNewline(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (isNewline(s[i]!)) return true;
+  return false;
+}
 
-  /** "more", "done" (`]` closed the list), or "error". */
-  push(c: string): "more" | "done" | "error" {
-    const pos = this.buf.length;
-    this.buf += c;
-    for (;;) {
-      switch (this.st) {
-        case L.Open:
-          if (pos === 0) return "more"; // the `[`
-          if (isWs(c)) return "more";
-          if (c === "{") {
-            this.st = L.Json;
-            this.json = new JsonScanner({
-              valueStart: (d, p, ch) => {
-                if (d === 1) {
-                  if (ch !== "{") this.jsonBad = true;
-                  this.cur = [p, -1, -1];
-                }
-              },
-              valueEnd: (d, e) => {
-                if (d === 1) {
-                  this.cur[2] = e;
-                  this.els.push(this.cur);
-                }
-              },
-            });
-            for (let i = 0; i < this.buf.length; i++) {
-              const r = this.json.push(this.buf[i]!);
-              if (r === "error") return "error";
-            }
-            return "more";
-          }
-          this.st = L.E0;
-          continue;
-        case L.Json: {
-          const r = this.json!.push(c);
-          if (this.jsonBad) return "error";
-          return r;
-        }
-        case L.E0:
-          if (isWs(c)) return "more";
-          if (isIdStart(c)) {
-            this.cur = [pos, -1, -1];
-            this.st = L.Ident;
-            return "more";
-          }
-          if (c === "]" && this.els.length > 0) return "done"; // trailing comma
-          return "error";
-        case L.Ident:
-          if (isIdChar(c)) return "more";
-          this.st = L.BeforeParen;
-          continue;
-        case L.BeforeParen:
-          if (c === " " || c === "\t") return "more";
-          if (c === "(") {
-            this.cur[1] = pos;
-            this.depth = 1;
-            this.q = "";
-            this.st = L.Args;
-            return "more";
-          }
-          return "error";
-        case L.Args:
-          if (this.q !== "") {
-            if (this.esc) this.esc = false;
-            else if (c === "\\") this.esc = true;
-            else if (c === this.q) this.q = "";
-            return "more";
-          }
-          if (c === '"' || c === "'") this.q = c;
-          else if (c === "(" || c === "[" || c === "{") this.depth++;
-          else if (c === ")" || c === "]" || c === "}") {
-            if (--this.depth === 0) {
-              if (c !== ")") return "error";
-              this.cur[2] = pos + 1;
-              this.els.push(this.cur);
-              this.st = L.AfterEl;
-            }
-          }
-          return "more";
-        case L.AfterEl:
-          if (isWs(c)) return "more";
-          if (c === ",") {
-            this.st = L.E0;
-            return "more";
-          }
-          if (c === "]") return "done";
-          return "error";
-      }
-    }
-  }
+interface DecodedListCall {
+  name: string;
+  args: Record<string, unknown>;
+  raw: string;
+  argsText: string;
+  format: ToolCallFormat;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,22 +153,40 @@ export class Machine {
   private inHeader = false;
   /** A python_tag or a tool call has been seen (the message no longer "starts" here). */
   private pastStart = false;
+  /**
+   * Position state, on the content as it is produced (before {@link filter}): `tPos` — nothing but
+   * whitespace since the message start, a python_tag or a call (a call may start a turn here); `nl` —
+   * a line break since the last non-whitespace character.
+   */
+  private tPos = true;
+  private nl = false;
   /** A fence opener held while the candidate right after it runs: dropped if it is a call, else content. */
   private fence: string | undefined;
   /** A call opened inside a fence completed: backticks right after it close the fence (dropped). */
   private closeFence = false;
+  /** Removes special-token text from the content (see token-text.ts). */
+  private readonly filter = new TokenTextFilter((s) => this.contentOut(s));
   private idCounter = 0;
   private readonly idPrefix = `call_${Math.random().toString(36).slice(2, 10)}_`;
+  /** Ids handed out in this message (a `createId` that repeats one is an error). */
+  private readonly ids = new Set<string>();
   private readonly builtinTargets: string[];
   /** ASCII table: 1 for the first letter of an enabled built-in's name. */
   private readonly builtinFirst: Uint8Array;
+  /** True when some tool name is declared: a list may then start inside a sentence. */
+  private readonly declared: boolean;
+  private readonly limit: number;
   /** True once the message is over (stop token or end()); the end event has been emitted. */
   done = false;
+  /** Set when `createId` failed: the parser cannot go on, and every later call throws this. */
+  failure: LlamaPromptError | undefined;
 
   constructor(private readonly o: ResolvedParseOptions) {
     this.builtinTargets = [...o.builtins].map((n) => n + ".call(");
     this.builtinFirst = new Uint8Array(128);
     for (const t of this.builtinTargets) this.builtinFirst[t.charCodeAt(0)] = 1;
+    this.declared = declaresAny(o);
+    this.limit = o.maxToolCallChars;
   }
 
   take(): StreamEvent[] {
@@ -276,7 +198,7 @@ export class Machine {
   /** Characters currently held back (candidate text, pending whitespace, tool-call text kept for `raw`). */
   get bufferedChars(): number {
     const m = this.mode;
-    let n = this.pendingWs.length;
+    let n = this.pendingWs.length + this.filter.held;
     switch (m.k) {
       case M.Text:
       case M.Plain:
@@ -288,6 +210,7 @@ export class Machine {
       case M.Code:
         n += m.code.length;
         break;
+      case M.Sep:
       case M.BPrefix:
       case M.FPrefix:
       case M.FName:
@@ -306,6 +229,9 @@ export class Machine {
         break;
       case M.FClose:
         n += m.ws.length + m.buf.length + m.look.length;
+        break;
+      case M.Confirm:
+        n += m.ws.length + m.held.length + m.tail.length;
         break;
       case M.Fence:
         n += m.buf.length;
@@ -335,12 +261,19 @@ export class Machine {
           if (code === 0x7b || code === 0x3c || code === 0x5b) {
             // { < [ : skip past candidates this chunk already rules out, exactly where the slow
             // path would give up on them (it would emit the same characters as content).
-            const k = code === 0x7b ? this.jsonRejectEnd(s, j) : code === 0x3c ? functionRejectEnd(s, j) : this.atStart ? -1 : j + 1;
+            let k: number;
+            if (code === 0x7b) k = this.jsonRejectEnd(s, j, this.posAt(s, i, j));
+            else if (code === 0x3c) k = this.functionRejectEnd(s, j);
+            else {
+              const pos = this.posAt(s, i, j);
+              k = pos === Pos.MID && !this.declared ? j + 1 : this.listRejectEnd(s, j, pos);
+            }
             if (k < 0) break;
             prevWord = WORD[s.charCodeAt(k - 1)] === 1;
             j = k;
             continue;
           }
+          if (code === 0x3b && this.tPos && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
           if (code === 0x60) {
             // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
             const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
@@ -374,11 +307,16 @@ export class Machine {
           i = j;
           continue;
         }
-      } else if (m.k === M.Code && m.code.length + (n - i) <= this.o.maxToolCallChars) {
+      } else if (m.k === M.Code && m.code.length + (n - i) <= this.limit) {
         const rest = s.slice(i);
         m.code += rest;
         this.delta(m.st, rest);
         this.lastChar = rest[rest.length - 1]!;
+        return;
+      } else if (m.k === M.Plain) {
+        // After a call too large to keep: the rest of the region is text.
+        this.emitContent(i === 0 ? s : s.slice(i));
+        this.lastChar = s[n - 1]!;
         return;
       }
       this.feedChar(s[i]!);
@@ -401,6 +339,7 @@ export class Machine {
         this.finishRegion();
         this.mode = { k: M.RegionStart, ws: "" };
         this.pastStart = true;
+        this.tPos = true;
         return;
       case "<|start_header_id|>":
         this.inHeader = true;
@@ -425,6 +364,7 @@ export class Machine {
   private stop(reason: StopReason): void {
     this.inHeader = false;
     this.finishRegion();
+    this.filter.flush();
     this.pendingWs = "";
     this.done = true;
     const message: AssistantMessage = {
@@ -437,25 +377,71 @@ export class Machine {
   }
 
   // -- fast-path probes: where a candidate starting at s[j] fails, if this chunk decides it -------
+  // Each returns the index of the character the slow path would give the candidate up at (it holds
+  // s[j..k) and re-examines s[k]), or -1 when the chunk does not decide that: the candidate may be a
+  // call, may reach maxToolCallChars first (the slow path then reports it too large), or the chunk ends.
 
-  /**
-   * `s[j]` starts a word that may be a built-in call. Returns the index of the first character that
-   * rules it out (the slow path holds s[j..k) and re-examines s[k]), or -1 when the chunk does not
-   * decide it (or it matches).
-   */
+  /** Where a candidate at s[j] starts, for the name rule: as the slow path will see it after s[i..j) is content. */
+  private posAt(s: string, i: number, j: number): Pos {
+    let nl = false;
+    for (let k = j - 1; k >= i; k--) {
+      const c = s[k]!;
+      if (!isWs(c)) return nl ? Pos.LINE : Pos.MID;
+      if (isNewline(c)) nl = true;
+    }
+    if (this.tPos) return Pos.TURN;
+    return nl || this.nl ? Pos.LINE : Pos.MID;
+  }
+
+  /** `s[j]` starts a word that may be a built-in call. */
   private builtinRejectEnd(s: string, j: number): number {
-    let k = j;
-    for (;;) {
+    for (let k = j; ; k++) {
       if (k >= s.length) return -1;
       const next = s.slice(j, k + 1);
       let prefix = false;
       for (const t of this.builtinTargets) {
-        if (t === next) return -1;
         if (t.startsWith(next)) prefix = true;
       }
       if (!prefix) return k === j ? j + 1 : k;
-      k++;
+      if (next.length > this.limit) return -1;
+      if (this.builtinTargets.includes(next)) return -1;
     }
+  }
+
+  /** `s[j]` is `<`: the `<function=` prefix. */
+  private functionRejectEnd(s: string, j: number): number {
+    for (let k = j; k < j + FUNCTION_OPEN.length; k++) {
+      if (k >= s.length) return -1;
+      if (s[k] !== FUNCTION_OPEN[k - j]) return k === j ? j + 1 : k;
+      if (k - j + 1 > this.limit) return -1;
+    }
+    return -1;
+  }
+
+  /** `s[j]` is `{`: a throwaway JSON-call scan over this chunk. */
+  private jsonRejectEnd(s: string, j: number, pos: Pos): number {
+    const scan = new JsonCallScan(this.o, pos);
+    const end = Math.min(s.length, j + 256);
+    for (let k = j; k < end; k++) {
+      const r = scan.push(s[k]!);
+      if (r === "error") return k === j ? j + 1 : k;
+      if (k - j + 1 > this.limit) return -1;
+      if (r === "done" || scan.name !== undefined || scan.paramsStart >= 0) return -1;
+    }
+    return -1;
+  }
+
+  /** `s[j]` is `[`: a throwaway list scan over this chunk. */
+  private listRejectEnd(s: string, j: number, pos: Pos): number {
+    const list = new ListScan(this.o, pos);
+    const end = Math.min(s.length, j + 256);
+    for (let k = j; k < end; k++) {
+      const r = list.push(s[k]!);
+      if (r === "error") return k === j ? j + 1 : k;
+      if (k - j + 1 > this.limit) return -1;
+      if (r === "done") return -1;
+    }
+    return -1;
   }
 
   /** True when `tail` is, after optional whitespace, exactly an enabled built-in's `name.call(`. */
@@ -467,41 +453,41 @@ export class Machine {
     return this.builtinTargets.includes(rest);
   }
 
-  /** Like {@link builtinRejectEnd} for a `{`: runs a throwaway JSON-call scan over this chunk. */
-  private jsonRejectEnd(s: string, j: number): number {
-    const scan = new JsonCallScan(this.o);
-    const limit = Math.min(s.length, j + 256);
-    for (let k = j; k < limit; k++) {
-      const r = scan.push(s[k]!);
-      if (r === "error") return k === j ? j + 1 : k;
-      if (r === "done" || scan.name !== undefined || scan.paramsStart >= 0) return -1;
-    }
-    return -1;
-  }
-
   // -- output helpers ----------------------------------------------------------------------------
+
+  private get pos(): Pos {
+    return this.tPos ? Pos.TURN : this.nl ? Pos.LINE : Pos.MID;
+  }
 
   private contentText(): string {
     return this.contentBlocks.length === 0 ? this.content : this.contentBlocks.join("") + this.content;
   }
 
-  private emitText(s: string): void {
+  /**
+   * Content, as the machine produces it: updates the position state, then goes through the
+   * special-token text filter to {@link contentOut}.
+   */
+  private emitContent(s: string): void {
     if (s === "") return;
-    this.closeFence = false; // text after a fenced call: a later ``` is content
-    // Content grows by tiny pieces when streamed; a rope of a million pieces is costly to keep
-    // alive, so full blocks are flattened and set aside.
-    this.content += s;
-    if (this.content.length >= CONTENT_BLOCK) {
-      this.contentBlocks.push(flatten(this.content));
-      this.content = "";
+    let l = s.length - 1;
+    while (l >= 0 && isWs(s[l]!)) l--;
+    if (l >= 0) {
+      this.tPos = false;
+      this.closeFence = false; // text after a fenced call: a later ``` is content
+      this.nl = hasNewline(s, l + 1);
+    } else if (!this.nl) {
+      this.nl = hasNewline(s, 0);
     }
-    const last = this.out[this.out.length - 1];
-    if (last !== undefined && last.type === "text-delta") last.text += s;
-    else this.out.push({ type: "text-delta", text: s });
+    this.filter.push(s);
   }
 
-  /** Content text: leading whitespace dropped, whitespace runs held until text follows them. */
-  private emitContent(s: string): void {
+  /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
+  private emitGap(ws: string): void {
+    this.emitContent(ws.includes(";") ? ws.replace(";", "") : ws);
+  }
+
+  /** Filtered content: leading whitespace dropped, whitespace runs held until text follows them. */
+  private contentOut(s: string): void {
     const n = s.length;
     let f = 0;
     while (f < n && isWs(s[f]!)) f++;
@@ -517,10 +503,44 @@ export class Machine {
     this.contentStarted = true;
   }
 
+  private emitText(s: string): void {
+    if (s === "") return;
+    // Content grows by tiny pieces when streamed; a rope of a million pieces is costly to keep
+    // alive, so full blocks are flattened and set aside.
+    this.content += s;
+    if (this.content.length >= CONTENT_BLOCK) {
+      this.contentBlocks.push(flatten(this.content));
+      this.content = "";
+    }
+    const last = this.out[this.out.length - 1];
+    if (last !== undefined && last.type === "text-delta") last.text += s;
+    else this.out.push({ type: "text-delta", text: s });
+  }
+
   private nextId(): string {
     const f = this.o.createId;
-    if (f) return String(f());
-    return `${this.idPrefix}${++this.idCounter}`;
+    if (!f) return `${this.idPrefix}${++this.idCounter}`;
+    let id: unknown;
+    try {
+      id = f();
+    } catch (cause) {
+      throw this.fatal(new InvalidOptionsError(`createId threw (${describeError(cause)})`, ["options", "createId"], { cause }));
+    }
+    if (typeof id !== "string" || id === "") {
+      throw this.fatal(new InvalidOptionsError(`createId must return a non-empty string, got ${describeValue(id)}`, ["options", "createId"]));
+    }
+    if (this.ids.has(id)) {
+      throw this.fatal(
+        new InvalidOptionsError(`createId returned ${describeValue(id)} twice; tool-call ids must be unique within a message`, ["options", "createId"]),
+      );
+    }
+    this.ids.add(id);
+    return id;
+  }
+
+  private fatal(e: LlamaPromptError): LlamaPromptError {
+    this.failure = e;
+    return e;
   }
 
   private startCall(name: string | undefined, format: ToolCallFormat): Started {
@@ -548,16 +568,13 @@ export class Machine {
     this.calls.push(toolCall);
     this.out.push({ type: "tool-call-end", index: st.index, toolCall });
     this.pastStart = true;
+    this.tPos = true;
   }
 
   private error(st: Started | undefined, error: LlamaPromptError): void {
     const ev: StreamEvent = { type: "error", error };
     if (st) ev.index = st.index;
     this.out.push(ev);
-  }
-
-  private get atStart(): boolean {
-    return !this.contentStarted && !this.pastStart;
   }
 
   // -- the machine -------------------------------------------------------------------------------
@@ -574,9 +591,14 @@ export class Machine {
     for (let i = 0; i < s.length; i++) this.feedChar(s[i]!);
   }
 
-  /** A candidate failed: its held text becomes content (or code); the failing char is re-examined. */
-  private giveUp(fail: FailMode, st: Started | undefined, ws: string, held: string, why: string): StepResult {
+  /**
+   * A candidate failed: its held text becomes content (or code); the failing char is re-examined.
+   * A started call gets an error event; so does a complete call that was refused (`report`), e.g.
+   * for arguments that would not render back.
+   */
+  private giveUp(fail: FailMode, st: Started | undefined, ws: string, held: string, why: string, report = false): StepResult {
     if (st) this.error(st, new IncompleteToolCallError(`tool call ${st.index} is not valid: ${why}`, held));
+    else if (report) this.error(undefined, new IncompleteToolCallError(`tool call is not valid: ${why}`, held));
     this.flushFence();
     if (fail === "code") {
       this.becomeCode(ws + held);
@@ -600,34 +622,59 @@ export class Machine {
     const st = this.startCall("code_interpreter", "code");
     this.delta(st, code);
     this.mode = { k: M.Code, st, code };
-    if (code.length > this.o.maxToolCallChars) this.tooLarge(st, "", code);
+    if (code.length > this.limit) this.tooLarge(st, "", code);
   }
 
+  /** The held text would pass `maxToolCallChars`: one error, the text is content, the region is plain text. */
   private tooLarge(st: Started | undefined, ws: string, held: string): void {
-    this.error(st, new ToolCallTooLargeError(this.o.maxToolCallChars));
+    this.error(st, new ToolCallTooLargeError(this.limit));
     this.flushFence();
     this.emitContent(ws + held);
     this.mode = { k: M.Plain };
   }
 
-  private tryStart(c: string, fail: FailMode, ws: string, regionStart: boolean): boolean {
+  /**
+   * A complete call (or list of calls): committed now, or — an undeclared name at a line start —
+   * held until the rest of its line shows it is alone there.
+   */
+  private complete(m: Base, ownLine: boolean, held: string, st: Started | undefined, commit: () => void): void {
+    if (ownLine) {
+      this.mode = { k: M.Confirm, ws: m.ws, fail: m.fail, held, tail: "", st, commit };
+      return;
+    }
+    this.emitGap(m.ws);
+    commit();
+    this.mode = { k: M.AfterCall, ws: "" };
+  }
+
+  private confirm(m: Extract<Mode, { k: M.Confirm }>): void {
+    this.emitGap(m.ws);
+    m.commit();
+    this.mode = { k: M.AfterCall, ws: m.tail };
+  }
+
+  private tryStart(c: string, fail: FailMode, ws: string, pos: Pos, regionStart: boolean): boolean {
     if (c === "{") {
-      const scan = new JsonCallScan(this.o);
-      this.mode = { k: M.Json, scan, ws, fail };
+      this.mode = { k: M.Json, scan: new JsonCallScan(this.o, pos), ws, fail, pos };
       return true;
     }
     if (c === "<") {
-      this.mode = { k: M.FPrefix, buf: "", ws, fail };
+      this.mode = { k: M.FPrefix, buf: "", ws, fail, pos };
       return true;
     }
-    if (c === "[" && (regionStart || this.atStart)) {
-      this.mode = { k: M.List, list: new ListScan(), ws, fail };
+    if (c === "[" && (pos !== Pos.MID || this.declared)) {
+      this.mode = { k: M.List, list: new ListScan(this.o, pos), ws, fail, pos };
+      return true;
+    }
+    if (c === ";" && pos === Pos.TURN && !ws.includes(";")) {
+      this.mode = { k: M.Sep, buf: "", ws, fail, pos, rs: regionStart };
       return true;
     }
     if (isIdStart(c) && (regionStart || !isIdChar(this.lastChar))) {
       for (const t of this.builtinTargets) {
         if (t[0] === c) {
-          this.mode = { k: M.BPrefix, buf: "", ws, fail, preferLast: regionStart || this.atStart };
+          const preferLast = regionStart || (this.tPos && !this.pastStart);
+          this.mode = { k: M.BPrefix, buf: "", ws, fail, pos, preferLast };
           return true;
         }
       }
@@ -643,7 +690,7 @@ export class Machine {
           this.mode = { k: M.Fence, buf: "", nl: false };
           return REPROCESS;
         }
-        if (this.tryStart(c, "text", "", false)) return REPROCESS;
+        if (this.tryStart(c, "text", "", this.pos, false)) return REPROCESS;
         this.emitContent(c);
         return CONSUMED;
 
@@ -655,7 +702,8 @@ export class Machine {
           }
           const held = m.buf;
           this.mode = { k: M.Text };
-          if (this.tryStart(c, "text", "", false)) {
+          // The opener ends with a line break: what follows it starts a line.
+          if (this.tryStart(c, "text", "", this.tPos ? Pos.TURN : Pos.LINE, false)) {
             this.fence = held;
             return REPROCESS;
           }
@@ -717,15 +765,44 @@ export class Machine {
           m.ws += c;
           return CONSUMED;
         }
-        if (this.tryStart(c, "code", m.ws, true)) return REPROCESS;
+        if (this.tryStart(c, "code", m.ws, Pos.TURN, true)) return REPROCESS;
         this.becomeCode(m.ws);
         return REPROCESS;
 
       case M.Code:
         m.code += c;
         this.delta(m.st, c);
-        if (m.code.length > this.o.maxToolCallChars) this.tooLarge(m.st, "", m.code);
+        if (m.code.length > this.limit) this.tooLarge(m.st, "", m.code);
         return CONSUMED;
+
+      case M.Sep:
+        if (m.buf === "") {
+          m.buf = c; // the `;`
+          return CONSUMED;
+        }
+        if (isWs(c)) {
+          m.buf += c;
+          return CONSUMED;
+        }
+        if (c !== ";" && this.tryStart(c, m.fail, m.ws + m.buf, m.pos, m.rs)) return REPROCESS;
+        return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a separator before a call");
+
+      case M.Confirm:
+        if (isNewline(c) || c === ";" || (c === "`" && this.fence !== undefined)) {
+          this.confirm(m);
+          return REPROCESS;
+        }
+        if (isWs(c)) {
+          m.tail += c;
+          return CONSUMED;
+        }
+        return this.giveUp(
+          m.fail,
+          m.st,
+          m.ws,
+          m.held + m.tail,
+          "text follows it on its line (a tool name that was not declared is a call only where a call can start a turn, or alone on its line)",
+        );
 
       case M.BPrefix: {
         const next = m.buf + c;
@@ -735,20 +812,22 @@ export class Machine {
           if (t === next) matched = t;
           else if (t.startsWith(next)) prefix = true;
         }
+        if (matched === undefined && !prefix) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a built-in call");
+        if (next.length > this.limit) {
+          this.tooLarge(undefined, m.ws, next);
+          return CONSUMED;
+        }
         if (matched !== undefined) {
           const name = matched.slice(0, -".call(".length);
           const st = this.startCall(name, "builtin");
           this.mode = {
             k: M.BArgs, buf: next, name, argsStart: next.length, sc: new BuiltinArgsScanner(), st,
-            ws: m.ws, fail: m.fail, preferLast: m.preferLast,
+            ws: m.ws, fail: m.fail, pos: m.pos, preferLast: m.preferLast,
           };
           return CONSUMED;
         }
-        if (prefix) {
-          m.buf = next;
-          return CONSUMED;
-        }
-        return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a built-in call");
+        m.buf = next;
+        return CONSUMED;
       }
 
       case M.BArgs: {
@@ -757,18 +836,24 @@ export class Machine {
         if (r === "more") {
           m.buf += c;
           this.delta(m.st, c);
-          if (m.buf.length > this.o.maxToolCallChars) this.tooLarge(m.st, m.ws, m.buf);
+          if (m.buf.length > this.limit) this.tooLarge(m.st, m.ws, m.buf);
           return CONSUMED;
         }
         // close
+        const raw = m.buf + c;
+        if (raw.length > this.limit) {
+          this.tooLarge(m.st, m.ws, raw);
+          return CONSUMED;
+        }
         const argsText = m.buf.slice(m.argsStart);
         const args = m.sc.decode(argsText);
         if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf, "invalid built-in call arguments");
-        const raw = m.buf + c;
+        const bad = unrenderableCall(m.name, args);
+        if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf, bad);
         if (m.preferLast) {
           this.mode = { k: M.BTail, ws: m.ws, name: m.name, args, argsText, raw, st: m.st, tail: "" };
         } else {
-          this.emitContent(m.ws);
+          this.emitGap(m.ws);
           this.endCall(m.st, m.name, args, "builtin", raw);
           this.mode = { k: M.AfterCall, ws: "" };
         }
@@ -781,16 +866,16 @@ export class Machine {
           // Another built-in call right after this one (Meta writes several back to back): the
           // first `)` closed this call.
           const tail = m.tail;
-          this.emitContent(m.ws);
+          this.emitGap(m.ws);
           this.endCall(m.st, m.name, m.args, "builtin", m.raw);
           this.mode = { k: M.AfterCall, ws: "" };
           this.lastChar = ")"; // the tail follows the call's closing parenthesis
           this.refeed(tail);
           return CONSUMED;
         }
-        if (m.raw.length + m.tail.length > this.o.maxToolCallChars) {
+        if (m.raw.length + m.tail.length > this.limit) {
           const tail = m.tail;
-          this.emitContent(m.ws);
+          this.emitGap(m.ws);
           this.endCall(m.st, m.name, m.args, "builtin", m.raw);
           this.mode = { k: M.AfterCall, ws: "" };
           this.lastChar = ")";
@@ -805,23 +890,28 @@ export class Machine {
           return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), scan.bad ?? "invalid JSON");
         }
         if (!m.st && scan.name !== undefined && scan.paramsStart >= 0) m.st = this.startCall(scan.name, "json");
+        if (scan.buf.length > this.limit) {
+          if (m.st) this.delta(m.st, scan.takeParams());
+          this.tooLarge(m.st, m.ws, scan.buf);
+          return CONSUMED;
+        }
         if (r === "done") {
-          const dec = decodeJsonCallText(scan.buf, this.o);
+          const dec = decodeJsonCallText(scan.buf, this.o, m.pos);
           if (!dec) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), "not a tool call object");
           // Two names (a duplicate key, or `name` beside `function.name`): ambiguous, and the one
           // already announced in tool-call-start may not be the one JSON.parse keeps.
           if (scan.name !== undefined && dec.name !== scan.name) {
             return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), `ambiguous tool name ("${scan.name}" and "${dec.name}")`);
           }
-          if (!m.st) m.st = this.startCall(dec.name, "json");
-          this.delta(m.st, scan.takeParams());
-          this.emitContent(m.ws);
-          this.endCall(m.st, dec.name, dec.arguments, "json", scan.buf);
-          this.mode = { k: M.AfterCall, ws: "" };
+          const bad = unrenderableCall(dec.name, dec.arguments);
+          if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), bad, true);
+          const st = m.st ?? this.startCall(dec.name, "json");
+          this.delta(st, scan.takeParams());
+          const raw = scan.buf;
+          this.complete(m, dec.permit === Permit.OWN_LINE, raw, st, () => this.endCall(st, dec.name, dec.arguments, "json", raw));
           return CONSUMED;
         }
         if (m.st) this.delta(m.st, scan.takeParams());
-        if (scan.buf.length > this.o.maxToolCallChars) this.tooLarge(m.st, m.ws, scan.buf);
         return CONSUMED;
       }
 
@@ -829,38 +919,53 @@ export class Machine {
         const list = m.list;
         const r = list.push(c);
         if (r === "error") return this.giveUp(m.fail, undefined, m.ws, list.buf.slice(0, -1), "not a list of calls");
-        if (r === "done") {
-          if (!this.emitList(m.ws, list)) {
-            return this.giveUp(m.fail, undefined, m.ws, list.buf.slice(0, -1), "not a list of calls");
-          }
-          this.mode = { k: M.AfterCall, ws: "" };
+        if (list.buf.length > this.limit) {
+          this.tooLarge(undefined, m.ws, list.buf);
           return CONSUMED;
         }
-        if (list.buf.length > this.o.maxToolCallChars) this.tooLarge(undefined, m.ws, list.buf);
+        if (r === "done") {
+          const d = this.decodeList(list, m.pos);
+          if (!Array.isArray(d)) return this.giveUp(m.fail, undefined, m.ws, list.buf.slice(0, -1), d.why, d.report);
+          const ownLine = list.ownLine || d.some((x) => x.ownLine);
+          this.complete(m, ownLine, list.buf, undefined, () => this.emitCalls(d));
+        }
         return CONSUMED;
       }
 
       case M.FPrefix: {
         const next = m.buf + c;
         if (!FUNCTION_OPEN.startsWith(next)) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a function tag");
-        if (next === FUNCTION_OPEN) this.mode = { k: M.FName, buf: next, ws: m.ws, fail: m.fail };
+        if (next.length > this.limit) {
+          this.tooLarge(undefined, m.ws, next);
+          return CONSUMED;
+        }
+        if (next === FUNCTION_OPEN) this.mode = { k: M.FName, buf: next, ws: m.ws, fail: m.fail, pos: m.pos };
         else m.buf = next;
         return CONSUMED;
       }
 
       case M.FName: {
-        if (c === ">") {
-          const name = m.buf.slice(FUNCTION_OPEN.length);
-          if (name === "" || !isKnownTool(this.o, name)) return this.giveUp(m.fail, undefined, m.ws, m.buf, "no known function name");
-          const st = this.startCall(name, "function_tag");
-          const buf = m.buf + c;
-          this.mode = { k: M.FArgs, buf, name, argsStart: buf.length, st, depth: 0, q: "", esc: false, ws: m.ws, fail: m.fail };
-          return CONSUMED;
-        }
-        if (c === "}" || c === "{" || c === "<" || c === "\n" || c === "\r" || m.buf.length - FUNCTION_OPEN.length >= MAX_FUNCTION_NAME) {
+        const nameLength = m.buf.length - FUNCTION_OPEN.length;
+        if (c !== ">" && (!isToolNameChar(c) || nameLength >= MAX_NAME)) {
           return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a function tag");
         }
-        m.buf += c;
+        const buf = m.buf + c;
+        if (buf.length > this.limit) {
+          this.tooLarge(undefined, m.ws, buf);
+          return CONSUMED;
+        }
+        if (c !== ">") {
+          m.buf = buf;
+          return CONSUMED;
+        }
+        const name = m.buf.slice(FUNCTION_OPEN.length);
+        const permit = callPermit(this.o, name, m.pos);
+        if (permit === Permit.NO) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a tool name that may be called here");
+        const st = this.startCall(name, "function_tag");
+        this.mode = {
+          k: M.FArgs, buf, name, argsStart: buf.length, st, depth: 0, q: "", esc: false,
+          ws: m.ws, fail: m.fail, pos: m.pos, ownLine: permit === Permit.OWN_LINE,
+        };
         return CONSUMED;
       }
 
@@ -870,6 +975,10 @@ export class Machine {
         }
         m.buf += c;
         this.delta(m.st, c);
+        if (m.buf.length > this.limit) {
+          this.tooLarge(m.st, m.ws, m.buf);
+          return CONSUMED;
+        }
         let closed = false;
         if (m.q !== "") {
           if (m.esc) m.esc = false;
@@ -879,61 +988,70 @@ export class Machine {
         else if (c === "{" || c === "[") m.depth++;
         else if (c === "}" || c === "]") closed = --m.depth === 0;
         if (closed) {
-          const argsText = m.buf.slice(m.argsStart);
-          const args = decodeFunctionTagArgs(argsText);
+          const args = decodeFunctionTagArgs(m.buf.slice(m.argsStart));
           if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), "function tag arguments are not a JSON object");
-          this.mode = { k: M.FClose, ws: m.ws, buf: m.buf, name: m.name, args, argsText, st: m.st, look: "" };
-          return CONSUMED;
+          const bad = unrenderableCall(m.name, args);
+          if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), bad);
+          this.mode = {
+            k: M.FClose, ws: m.ws, fail: m.fail, pos: m.pos, buf: m.buf, name: m.name, args, st: m.st, look: "", ownLine: m.ownLine,
+          };
         }
-        if (m.buf.length > this.o.maxToolCallChars) this.tooLarge(m.st, m.ws, m.buf);
         return CONSUMED;
       }
 
       case M.FClose: {
         const next = m.look + c;
         if (FUNCTION_CLOSE.startsWith(next)) {
-          if (next === FUNCTION_CLOSE) {
-            this.emitContent(m.ws);
-            this.endCall(m.st, m.name, m.args, "function_tag", m.buf + next);
-            this.mode = { k: M.AfterCall, ws: "" };
-          } else {
+          if (next !== FUNCTION_CLOSE) {
             m.look = next;
+            return CONSUMED;
           }
+          const raw = m.buf + next;
+          if (raw.length > this.limit) {
+            this.tooLarge(m.st, m.ws, raw);
+            return CONSUMED;
+          }
+          this.complete(m, m.ownLine, raw, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", raw));
           return CONSUMED;
         }
-        this.emitContent(m.ws);
-        this.endCall(m.st, m.name, m.args, "function_tag", m.buf);
-        this.mode = { k: M.AfterCall, ws: "" };
+        // No closing tag (Meta's parser does not need one): the call ends before the look-ahead.
+        this.complete(m, m.ownLine, m.buf, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", m.buf));
         this.refeed(m.look);
         return REPROCESS;
       }
     }
   }
 
-  /** Emits every element of a closed list as a call; false (nothing emitted) when one is not a call. */
-  private emitList(ws: string, list: ListScan): boolean {
+  /** Decodes every element of a closed list; the calls, or why the list is not a list of calls. */
+  private decodeList(list: ListScan, pos: Pos): Array<DecodedListCall & { ownLine: boolean }> | { why: string; report: boolean } {
     const buf = list.buf;
-    if (list.els.length === 0) return false;
-    const decoded: Array<{ name: string; args: Record<string, unknown>; raw: string; argsText: string; format: ToolCallFormat }> = [];
+    if (list.els.length === 0) return { why: "an empty list", report: false };
+    const out: Array<DecodedListCall & { ownLine: boolean }> = [];
     for (const [s, p, e] of list.els) {
       const raw = buf.slice(s, e);
-      if (list.isJson()) {
-        const d = decodeJsonCallText(raw, this.o);
-        if (!d) return false;
-        decoded.push({ name: d.name, args: d.arguments, raw, argsText: jsonParamsText(raw, this.o), format: "json" });
-      } else {
-        const d = decodePythonListElement(raw, this.o);
-        if (!d) return false;
-        decoded.push({ name: d.name, args: d.args, raw, argsText: buf.slice(p + 1, e - 1), format: "python_list" });
-      }
+      const d = list.isJson() ? decodeJsonCallText(raw, this.o, pos) : decodePythonListElement(raw, this.o, pos);
+      if (!d) return { why: "not a list of calls", report: false };
+      const bad = unrenderableCall(d.name, d.arguments);
+      if (bad !== undefined) return { why: `${d.name}: ${bad}`, report: true };
+      out.push({
+        name: d.name,
+        args: d.arguments,
+        raw,
+        argsText: list.isJson() ? jsonParamsText(raw, this.o) : buf.slice(p + 1, e - 1),
+        format: list.isJson() ? "json" : "python_list",
+        ownLine: d.permit === Permit.OWN_LINE,
+      });
     }
-    this.emitContent(ws);
-    for (const d of decoded) {
+    return out;
+  }
+
+  /** Emits the calls of a list. */
+  private emitCalls(calls: DecodedListCall[]): void {
+    for (const d of calls) {
       const st = this.startCall(d.name, d.format);
       this.delta(st, d.argsText);
       this.endCall(st, d.name, d.args, d.format, d.raw);
     }
-    return true;
   }
 
   /**
@@ -964,10 +1082,22 @@ export class Machine {
           this.emitContent(m.ws + m.buf);
           this.mode = { k: M.Text };
           return;
-        case M.Code:
-          this.endCall(m.st, "code_interpreter", { code: m.code }, "code", m.code);
+        case M.Code: {
+          // Code joined around a dropped control token can spell one: it would not render back.
+          const t = findSpecialToken(m.code);
+          if (t) {
+            this.error(m.st, new IncompleteToolCallError(`tool call ${m.st.index} is not valid: the code contains the special token ${t.token}`, m.code));
+            this.emitContent(m.code);
+          } else {
+            this.endCall(m.st, "code_interpreter", { code: m.code }, "code", m.code);
+          }
           this.mode = { k: M.Text };
           return;
+        }
+        case M.Confirm:
+          this.confirm(m);
+          continue;
+        case M.Sep:
         case M.BPrefix:
         case M.FPrefix:
         case M.FName:
@@ -984,9 +1114,7 @@ export class Machine {
           this.giveUp(m.fail, undefined, m.ws, m.list.buf, "input ended inside the list");
           continue;
         case M.FClose:
-          this.emitContent(m.ws);
-          this.endCall(m.st, m.name, m.args, "function_tag", m.buf);
-          this.mode = { k: M.AfterCall, ws: "" };
+          this.complete(m, m.ownLine, m.buf, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", m.buf));
           this.refeed(m.look);
           continue;
         case M.BTail: {
@@ -1004,13 +1132,13 @@ export class Machine {
    */
   private resolveTail(m: Extract<Mode, { k: M.BTail }>): void {
     const tail = m.tail;
-    this.emitContent(m.ws);
+    this.emitGap(m.ws);
     if (!allWs(tail)) {
       const close = tail.lastIndexOf(")");
       if (close >= 0 && allWs(tail.slice(close + 1))) {
         const argsText = m.argsText + ")" + tail.slice(0, close);
         const args = parseBuiltinArgsToEnd(argsText);
-        if (args) {
+        if (args && unrenderableCall(m.name, args) === undefined) {
           this.delta(m.st, ")" + tail.slice(0, close));
           const raw = m.raw + tail.slice(0, close + 1);
           this.endCall(m.st, m.name, args, "builtin", raw);
@@ -1026,4 +1154,17 @@ export class Machine {
     this.lastChar = ")"; // the tail follows the call's closing parenthesis
     this.refeed(tail);
   }
+}
+
+/** A short description of what a callback threw, for an error message; never throws. */
+function describeError(e: unknown): string {
+  try {
+    if (e instanceof Error) {
+      const msg = String(e.message);
+      return `${e.name}: ${msg.length > 80 ? msg.slice(0, 80) + "…" : msg}`;
+    }
+  } catch {
+    // fall through
+  }
+  return describeValue(e);
 }

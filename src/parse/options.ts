@@ -1,10 +1,15 @@
 /**
- * Parser options after validation. The options are defined once in `base/options.ts` (the same
- * `tools` and `builtinTools` rendering takes, with the same defaults: no built-in tool unless
- * given); invalid options are the only thing the parser throws for ({@link InvalidOptionsError}, at
- * construction). To parse what a rendered prompt offered, pass `parseOptionsFor(renderOptions)`.
+ * Parser options after validation, and the one rule that says which tool names a call may carry
+ * where.
+ *
+ * The options are defined once in `base/options.ts` (the same `tools` and `builtinTools` rendering
+ * takes, with the same defaults: no built-in tool unless given); invalid options are the only thing
+ * the parser throws for at construction ({@link InvalidOptionsError}). To parse what a rendered
+ * prompt offered, pass `parseOptionsFor(renderOptions)`.
  */
+import { InvalidOptionsError, isLlamaPromptError } from "../base/errors.js";
 import { PARSE_KEYS, readOptions, toolDefinitionName, toolNamesOrDefinitions } from "../base/options.js";
+import { isToolName } from "../base/tokens.js";
 import type { ParseOptions } from "./types.js";
 
 export const DEFAULT_MAX_TOOL_CALL_CHARS = 1_000_000;
@@ -19,18 +24,67 @@ export interface ResolvedParseOptions {
 }
 
 export function resolveParseOptions(options: ParseOptions | undefined | null | unknown): ResolvedParseOptions {
-  const o = readOptions(options, PARSE_KEYS, ["options"], { tools: toolNamesOrDefinitions });
-  const given = o.tools as Array<string | object> | null | undefined;
-  const tools = given ? new Set(given.map((t) => (typeof t === "string" ? t : toolDefinitionName(t)!))) : undefined;
-  return {
-    tools,
-    builtins: new Set((o.builtinTools as string[] | null | undefined) ?? []),
-    createId: o.createId as (() => string) | undefined,
-    maxToolCallChars: (o.maxToolCallChars as number | undefined) ?? DEFAULT_MAX_TOOL_CALL_CHARS,
-  };
+  try {
+    const o = readOptions(options, PARSE_KEYS, ["options"], { tools: toolNamesOrDefinitions });
+    const given = o.tools as Array<string | object> | null | undefined;
+    const tools = given ? new Set(given.map((t) => (typeof t === "string" ? t : toolDefinitionName(t)!))) : undefined;
+    return {
+      tools,
+      builtins: new Set((o.builtinTools as string[] | null | undefined) ?? []),
+      createId: o.createId as (() => string) | undefined,
+      maxToolCallChars: (o.maxToolCallChars as number | undefined) ?? DEFAULT_MAX_TOOL_CALL_CHARS,
+    };
+  } catch (cause) {
+    if (isLlamaPromptError(cause)) throw cause;
+    // A hostile options object (a throwing getter, a revoked Proxy): typed, never a raw TypeError.
+    throw new InvalidOptionsError(`the options could not be read`, ["options"], { cause });
+  }
 }
 
-/** True when a JSON / function-tag / python-list call may name `name` under these options. */
-export function isKnownTool(o: ResolvedParseOptions, name: string): boolean {
-  return o.tools === undefined || o.tools.has(name) || o.builtins.has(name);
+/**
+ * Where a call starts, for the rule on undeclared tool names:
+ * - `TURN`: where a call can start a turn — the message start, right after `<|python_tag|>`, right
+ *   after a previous call, or after a `;` separator in one of those places (whitespace allowed);
+ * - `LINE`: at the start of a line (only whitespace since the last line break), elsewhere;
+ * - `MID`: inside a line of text.
+ */
+export const Pos = { MID: 0, LINE: 1, TURN: 2 } as const;
+export type Pos = (typeof Pos)[keyof typeof Pos];
+
+/** What the name rule says about a complete call: not a call, a call, or a call if alone on its line. */
+export const Permit = {
+  NO: 0,
+  YES: 1,
+  /** An undeclared name at a line start: a call only if nothing but whitespace follows it on its line. */
+  OWN_LINE: 2,
+} as const;
+export type Permit = (typeof Permit)[keyof typeof Permit];
+
+/** True when `name` was declared: one of `tools`, or an enabled built-in. */
+export function isDeclared(o: ResolvedParseOptions, name: string): boolean {
+  return o.builtins.has(name) || (o.tools !== undefined && o.tools.has(name));
+}
+
+/** True when any name is declared (so a call may start anywhere, even inside a sentence). */
+export function declaresAny(o: ResolvedParseOptions): boolean {
+  return o.builtins.size > 0 || (o.tools !== undefined && o.tools.size > 0);
+}
+
+const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The one rule for the name of a JSON, function-tag or python-list call found at `pos`:
+ * - the name must satisfy `isToolName` (so it renders back unescaped);
+ * - a declared name (in `tools`, or an enabled built-in) is a call anywhere;
+ * - when `tools` is given, any other name is not a call;
+ * - without `tools`, an undeclared name is a call where a call can start a turn (`TURN`), or at a
+ *   line start when the call is alone on its line (`OWN_LINE`); never inside a sentence. In the
+ *   python-list form it must also be a Python identifier (`add-note` only when declared).
+ */
+export function callPermit(o: ResolvedParseOptions, name: string, pos: Pos, pythonList = false): Permit {
+  if (!isToolName(name)) return Permit.NO;
+  if (isDeclared(o, name)) return Permit.YES;
+  if (o.tools !== undefined) return Permit.NO;
+  if (pythonList && !PY_IDENTIFIER.test(name)) return Permit.NO;
+  return pos === Pos.TURN ? Permit.YES : pos === Pos.LINE ? Permit.OWN_LINE : Permit.NO;
 }

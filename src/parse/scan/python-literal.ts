@@ -6,7 +6,7 @@
  *
  * Nothing here throws: every entry point returns `undefined` when the text is not valid.
  */
-import { isIdChar, isIdStart } from "./chars.js";
+import { isIdChar, isIdStart, isToolNameChar } from "./chars.js";
 
 /** Result of a successful parse. */
 export interface PyCall {
@@ -291,10 +291,18 @@ class PyParser {
     }
   }
 
+  /** A tool name as a callee (`add-note`, `server/tool`): 1 to 128 of `A-Z a-z 0-9 _ - . : /`. */
+  toolName(): string {
+    const start = this.pos;
+    while (this.pos < this.s.length && this.pos - start <= 128 && isToolNameChar(this.s[this.pos]!)) this.pos++;
+    if (this.pos === start || this.pos - start > 128) throw new Fail();
+    return this.s.slice(start, this.pos);
+  }
+
   /** `name(k=v, ...)` with keyword arguments only. */
-  call(): PyCall {
+  call(toolNames: boolean): PyCall {
     this.ws();
-    const name = this.ident();
+    const name = toolNames ? this.toolName() : this.ident();
     this.ws();
     this.expect("(");
     const args: Record<string, unknown> = {};
@@ -348,11 +356,15 @@ export function parsePyLiteral(text: string): { value: unknown } | undefined {
   }
 }
 
-/** Parses a complete call expression `name(k=v, ...)` (keyword arguments only, Python literal values). */
-export function parsePyCall(text: string): PyCall | undefined {
+/**
+ * Parses a complete call expression `name(k=v, ...)` (keyword arguments only, Python literal values).
+ * The callee is a Python identifier, or with `toolNames` any tool name (`add-note(x=1)`, which
+ * llama-stack accepts for MCP tools).
+ */
+export function parsePyCall(text: string, toolNames = false): PyCall | undefined {
   try {
     const p = new PyParser(text);
-    const call = p.call();
+    const call = p.call(toolNames);
     p.ws();
     if (p.pos !== text.length) return undefined;
     return call;

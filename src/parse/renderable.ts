@@ -1,0 +1,85 @@
+/**
+ * What the parser returns must render back: `renderPrompt([...history, parsedMessage])` writes tool
+ * names unescaped, arguments with Python's `json.dumps` (no NaN/Infinity, at most `MAX_JSON_DEPTH`
+ * levels, and the arguments object sits one level down in Meta's JSON encoding), and refuses
+ * special-token text anywhere. A call whose arguments break one of these is not a call: the parser
+ * keeps its text as content and reports why, as vLLM does for non-finite numbers.
+ */
+import { formatPath } from "../base/errors.js";
+import { MAX_JSON_DEPTH } from "../base/python.js";
+import { BUILTIN_TOOL_NAMES, findSpecialToken } from "../base/tokens.js";
+
+/**
+ * Deepest nesting accepted in parsed arguments, the arguments object counting as level 1: Meta's
+ * JSON encoding writes it inside `{"type", "name", "parameters"}`, one level below the root.
+ */
+export const MAX_ARGUMENT_DEPTH = MAX_JSON_DEPTH - 1;
+
+interface Frame {
+  v: unknown;
+  depth: number;
+  key: string | number | undefined;
+  parent: Frame | undefined;
+}
+
+function pathOf(f: Frame): string {
+  const parts: Array<string | number> = [];
+  for (let p: Frame | undefined = f; p !== undefined && p.key !== undefined; p = p.parent) parts.push(p.key);
+  if (parts.length > 24) parts.length = 24;
+  return formatPath(parts.reverse()) || "(arguments)";
+}
+
+function clipText(s: string): string {
+  return s.length > 40 ? s.slice(0, 40) + "…" : s;
+}
+
+/**
+ * Why `args` would not render back, or undefined when it would. Walks the value once, iteratively
+ * (no recursion, whatever the depth).
+ */
+export function unrenderableArguments(args: Record<string, unknown>): string | undefined {
+  const stack: Frame[] = [{ v: args, depth: 1, key: undefined, parent: undefined }];
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    const v = f.v;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return `argument ${pathOf(f)} is not a finite number (${String(v)}); JSON has no such value`;
+      continue;
+    }
+    if (typeof v === "string") {
+      const t = findSpecialToken(v);
+      if (t) return `argument ${pathOf(f)} contains the special token ${t.token}`;
+      continue;
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (f.depth > MAX_ARGUMENT_DEPTH) return `arguments are nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: f.depth + 1, key: i, parent: f });
+    } else {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        const t = findSpecialToken(k);
+        if (t) return `argument name ${JSON.stringify(clipText(k))} contains the special token ${t.token}`;
+        stack.push({ v: (v as Record<string, unknown>)[k], depth: f.depth + 1, key: k, parent: f });
+      }
+    }
+  }
+  return undefined;
+}
+
+const BUILTINS: readonly string[] = BUILTIN_TOOL_NAMES;
+
+/**
+ * Why the call `name(args)` would not render back, or undefined. Besides {@link unrenderableArguments}:
+ * a call named like a built-in (in any format: Meta's encoder writes it as the built-in) carries the
+ * argument that tool runs on as a string — `query` (brave_search, wolfram_alpha, photogen), `code`
+ * (code_interpreter). Meta's reference parser recognises a built-in call only with it, too.
+ */
+export function unrenderableCall(name: string, args: Record<string, unknown>): string | undefined {
+  if (BUILTINS.includes(name)) {
+    const main = name === "code_interpreter" ? "code" : "query";
+    if (typeof args[main] !== "string") return `a ${name} call needs a string ${main} argument`;
+  }
+  return unrenderableArguments(args);
+}

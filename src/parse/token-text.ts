@@ -1,0 +1,139 @@
+/**
+ * Keeps special-token text out of the parsed content.
+ *
+ * Content can spell a control token without being one: a TGI token stream that writes `<|eot_id|>`
+ * with ordinary tokens (`special: false`), or text joined across something the parser removed
+ * (`<|eo` + a dropped reserved token or header + `t_id|>`, or text on both sides of a call). Written
+ * back into a prompt, such text would become a real control token, and `renderPrompt` refuses it. So
+ * the parser removes it from the content, the way the renderer's `specialTokens: "strip"` does,
+ * including tokens that a removal forms (`<|eot<|eot_id|>_id|>` → ``).
+ *
+ * The filter works on the stream of content as it is produced: it holds back only what may still
+ * become a token (`<`, `<|eo`, ... — a chain of such prefixes when a removal could join them), so the
+ * result does not depend on how the input was chunked.
+ */
+import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, specialTokenName } from "../base/tokens.js";
+
+let TOKENS: Set<string> | undefined;
+let PREFIXES: Set<string> | undefined;
+
+function tables(): [Set<string>, Set<string>] {
+  if (TOKENS === undefined || PREFIXES === undefined) {
+    TOKENS = new Set();
+    PREFIXES = new Set();
+    for (let id = FIRST_SPECIAL_ID; id <= LAST_SPECIAL_ID; id++) {
+      const t = specialTokenName(id);
+      if (t === undefined) continue;
+      TOKENS.add(t);
+      for (let n = 1; n < t.length; n++) PREFIXES.add(t.slice(0, n));
+    }
+  }
+  return [TOKENS, PREFIXES];
+}
+
+/**
+ * Most prefixes held at once (`<|eot<|eot<|eot…`, each waiting for the one after it to become a
+ * token and be removed). Past it, the oldest is dropped: it could otherwise complete a token later.
+ * Runs of a bare `<` are counted, not stored, so `<<<<` text holds no memory.
+ */
+const MAX_LINKS = 16;
+
+export class TokenTextFilter {
+  /** Held text, oldest first: token prefixes (`<|eo`), or `<` standing for a run of `counts[i]` bare `<`. */
+  private items: string[] = [];
+  private counts: number[] = [];
+  private links = 0;
+  /** Characters held. */
+  held = 0;
+
+  constructor(private readonly out: (s: string) => void) {}
+
+  push(s: string): void {
+    const [tokens, prefixes] = tables();
+    let i = 0;
+    const n = s.length;
+    while (i < n) {
+      if (this.items.length === 0) {
+        const lt = s.indexOf("<", i);
+        if (lt < 0) {
+          this.out(i === 0 ? s : s.slice(i));
+          return;
+        }
+        if (lt > i) this.out(s.slice(i, lt));
+        this.pushBare();
+        i = lt + 1;
+        continue;
+      }
+      const c = s[i++]!;
+      if (c === "<") {
+        this.pushBare();
+        continue;
+      }
+      // Extend the newest held prefix with c.
+      const top = this.items.length - 1;
+      let t: string;
+      if (this.counts[top]! > 1) {
+        this.counts[top]!--; // the run's last `<` starts a prefix; the rest of the run stays below it
+        t = "<" + c;
+      } else {
+        t = this.items[top]! + c;
+        if (this.counts[top] === 0) this.links--;
+        this.items.pop();
+        this.counts.pop();
+      }
+      this.held -= t.length - 1;
+      if (tokens.has(t)) continue; // removed; what is below may now continue with the next character
+      if (prefixes.has(t)) {
+        this.items.push(t);
+        this.counts.push(0);
+        this.held += t.length;
+        if (++this.links > MAX_LINKS) this.dropOldest();
+        continue;
+      }
+      // Not a token and never will be: nothing held can become one any more.
+      const text = this.heldText() + t;
+      this.clear();
+      this.out(text);
+    }
+  }
+
+  /** Releases everything held (end of the content). */
+  flush(): void {
+    if (this.items.length === 0) return;
+    const text = this.heldText();
+    this.clear();
+    this.out(text);
+  }
+
+  private pushBare(): void {
+    const top = this.items.length - 1;
+    if (top >= 0 && this.counts[top]! > 0) this.counts[top]!++;
+    else {
+      this.items.push("<");
+      this.counts.push(1);
+    }
+    this.held++;
+  }
+
+  private dropOldest(): void {
+    while (this.links > MAX_LINKS) {
+      const c = this.counts.shift()!;
+      const t = this.items.shift()!;
+      this.held -= c > 0 ? c : t.length;
+      if (c === 0) this.links--;
+    }
+  }
+
+  private heldText(): string {
+    let s = "";
+    for (let i = 0; i < this.items.length; i++) s += this.counts[i]! > 0 ? "<".repeat(this.counts[i]!) : this.items[i]!;
+    return s;
+  }
+
+  private clear(): void {
+    this.items = [];
+    this.counts = [];
+    this.links = 0;
+    this.held = 0;
+  }
+}
