@@ -7,7 +7,7 @@
  * Nothing here throws except typed errors about the arguments (`InvalidArgumentError`,
  * `InvalidOptionsError`); problems in the text are events.
  */
-import { describeValue, InvalidArgumentError, type ErrorPath } from "../base/errors.js";
+import { describeValue, InvalidArgumentError, isLlamaPromptError, type ErrorPath } from "../base/errors.js";
 import { Lexer } from "./lexer.js";
 import { Machine } from "./machine.js";
 import { resolveParseOptions, type ResolvedParseOptions } from "./options.js";
@@ -63,24 +63,32 @@ export interface StreamParser {
  */
 function readChunk(chunk: unknown, path: ErrorPath): string | TokenChunk {
   if (typeof chunk === "string") return chunk;
-  const expected = "expected a string or a TokenChunk { text, id?, special? }";
+  try {
+    return readChunkObject(chunk, path);
+  } catch (cause) {
+    if (isLlamaPromptError(cause)) throw cause;
+    // A revoked Proxy, a throwing getter or trap: typed, never a raw TypeError.
+    throw new InvalidArgumentError(`${EXPECTED_CHUNK}, got an object that could not be read`, path, { cause });
+  }
+}
+
+const EXPECTED_CHUNK = "expected a string or a TokenChunk { text, id?, special? }";
+
+function readChunkObject(chunk: unknown, path: ErrorPath): TokenChunk {
+  const expected = EXPECTED_CHUNK;
   if (chunk === null || typeof chunk !== "object") throw new InvalidArgumentError(`${expected}, got ${describeValue(chunk)}`, path);
   if (Array.isArray(chunk)) throw new InvalidArgumentError(`${expected}, got an array (push the chunks one at a time)`, path);
   if (ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer) {
     throw new InvalidArgumentError(`${expected}, got bytes (${describeValue(chunk)}); decode them to text first, e.g. with TextDecoder`, path);
   }
-  let text: unknown, id: unknown, special: unknown, isEvent: boolean;
-  try {
-    const c = chunk as Record<string, unknown>;
-    text = c.text;
-    id = c.id;
-    special = c.special;
-    isEvent = text === undefined && ("token" in c || "generated_text" in c);
-  } catch (cause) {
-    throw new InvalidArgumentError(`${expected}, got an object that could not be read`, path, { cause });
-  }
+  const c = chunk as Record<string, unknown>;
+  const text = c.text;
+  const id = c.id;
+  const special = c.special;
   if (typeof text !== "string") {
-    if (isEvent) throw new InvalidArgumentError(`${expected}, got an object without text that looks like a whole TGI stream event; pass its token (event.token)`, path);
+    if (text === undefined && ("token" in c || "generated_text" in c)) {
+      throw new InvalidArgumentError(`${expected}, got an object without text that looks like a whole TGI stream event; pass its token (event.token)`, path);
+    }
     throw new InvalidArgumentError(`expected a string, got ${describeValue(text)}`, [...path, "text"]);
   }
   const out: TokenChunk = { text };
@@ -191,11 +199,24 @@ function openSource(source: unknown): { it: AnyIterator; sync: boolean } {
   if (typeof method !== "function") {
     throw new InvalidArgumentError(`expected an (async) iterable of strings or TokenChunks, got ${describeValue(source)}`, ["source"]);
   }
-  const it: unknown = (method as () => unknown).call(source);
-  if (it === null || typeof it !== "object" || typeof (it as AnyIterator).next !== "function") {
+  const it: unknown = (method as () => unknown).call(source); // the source's own errors pass through
+  let next: unknown;
+  let ret: unknown;
+  try {
+    if (it !== null && (typeof it === "object" || typeof it === "function")) {
+      next = (it as AnyIterator).next;
+      ret = (it as AnyIterator).return;
+    }
+  } catch (cause) {
+    throw new InvalidArgumentError(`its iterator could not be read`, ["source"], { cause });
+  }
+  if (typeof next !== "function") {
     throw new InvalidArgumentError(`its ${sync ? "Symbol.iterator" : "Symbol.asyncIterator"} method did not return an iterator`, ["source"]);
   }
-  return { it: it as AnyIterator, sync };
+  return {
+    it: { next: () => (next as () => unknown).call(it), return: typeof ret === "function" ? () => (ret as () => unknown).call(it) : undefined },
+    sync,
+  };
 }
 
 /**
@@ -222,6 +243,17 @@ export function parseStream(
   return events(source, p);
 }
 
+/** A value from a sync iterable, awaited as `for await` would; a value whose `then` cannot be read is an error. */
+async function awaitable(value: unknown, n: number): Promise<unknown> {
+  let then: unknown;
+  try {
+    then = value !== null && (typeof value === "object" || typeof value === "function") ? (value as { then?: unknown }).then : undefined;
+  } catch (cause) {
+    throw new InvalidArgumentError(`${EXPECTED_CHUNK}, got an object that could not be read`, ["source", n], { cause });
+  }
+  return typeof then === "function" ? await value : value;
+}
+
 async function* events(source: unknown, p: Parser): AsyncGenerator<StreamEvent> {
   const { it, sync } = openSource(source);
   let open = true; // the source has not finished or failed: close it if we stop early
@@ -229,21 +261,42 @@ async function* events(source: unknown, p: Parser): AsyncGenerator<StreamEvent> 
     for (let n = 0; ; n++) {
       let r: unknown;
       try {
-        r = await it.next();
+        r = it.next();
       } catch (e) {
         open = false;
-        throw e;
+        throw e; // the source's own error
       }
-      if (r === null || typeof r !== "object") {
+      let then: unknown;
+      try {
+        then = r !== null && (typeof r === "object" || typeof r === "function") ? (r as { then?: unknown }).then : undefined;
+      } catch (cause) {
         open = false;
-        throw new InvalidArgumentError(`its iterator returned ${describeValue(r)} instead of an iterator result`, ["source"]);
+        throw new InvalidArgumentError(`its iterator returned ${describeValue(r)} instead of an iterator result`, ["source"], { cause });
       }
-      const res = r as { done?: unknown; value?: unknown };
-      if (res.done) {
+      if (typeof then === "function") {
+        try {
+          r = await r;
+        } catch (e) {
+          open = false;
+          throw e; // the source's own rejection
+        }
+      }
+      let done: unknown;
+      let value: unknown;
+      try {
+        if (r === null || typeof r !== "object") throw new TypeError("not an object");
+        done = (r as { done?: unknown }).done;
+        value = done ? undefined : (r as { value?: unknown }).value;
+      } catch (cause) {
+        open = false;
+        throw new InvalidArgumentError(`its iterator returned ${describeValue(r)} instead of an iterator result`, ["source"], { cause });
+      }
+      if (done) {
         open = false;
         break;
       }
-      const chunk = readChunk(sync ? await res.value : res.value, ["source", n]);
+      if (sync) value = await awaitable(value, n); // for-await awaits the values of a sync iterable
+      const chunk = readChunk(value, ["source", n]);
       let ended = false;
       for (const ev of p.push(chunk)) {
         yield ev;
