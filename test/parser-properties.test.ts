@@ -1,21 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createStreamParser, parseAssistantOutput, type ParseOptions, type TokenChunk } from "../src/parse/index.js";
+import { createStreamParser, parseAssistantOutput, type AssistantMessage, type ParseOptions, type TokenChunk } from "../src/parse/index.js";
 import { pyStrip } from "../src/base/python.js";
+import { containsSpecialToken, isToolName } from "../src/base/tokens.js";
 import { checkEvents, cutAt, run, withoutIds } from "./parser-helpers.js";
+import { anyOptions, anyText, callText, fragmentText } from "./parser-arbitraries.js";
 
-const FRAGMENTS = [
-  "<|", "|>", "eot_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>", "<|start_header_id|>", "<|end_header_id|>",
-  "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_3|>", "<|eot", "<", "|",
-  '{"name": ', '"f"', '"get_weather"', '"parameters": ', '"arguments": ', '"type": "function", ', '"function": ',
-  "{", "}", "[", "]", "(", ")", ",", ":", ";", " ; ", '"', "'", "\\", '\\"', "=", " ", "\n", "\t", "\u00a0", "\u3000",
-  "brave_search.call(", "wolfram_alpha.call(", "code_interpreter.call(", "brave", "query=", 'query="', "n=3", "True", "None",
-  "<function=", "<function=f>", "</function>", "get_weather(", "city='Paris'", "x", "hello", "42", "1.5e3", "é", "🌦", "null", "true",
-  "`", "```", "```json\n", "\n```", "```\n",
-];
-
-const fragmentText = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 30 }).map((a) => a.join(""));
-const anyText = fc.oneof(fragmentText, fc.string({ maxLength: 60 }), fc.string({ unit: "grapheme", maxLength: 40 }));
+/** Runs of the streaming-equals-whole property (PARSER_PROPERTY_RUNS=100000 for a long run). */
+const RUNS = Number(process.env.PARSER_PROPERTY_RUNS ?? 3000);
 
 const optionSets: Array<ParseOptions | undefined> = [
   undefined,
@@ -23,7 +15,34 @@ const optionSets: Array<ParseOptions | undefined> = [
   { builtinTools: ["brave_search"], maxToolCallChars: 12 },
 ];
 
+/** What every parsed message satisfies, whatever the input. */
+function checkMessage(m: AssistantMessage, options: ParseOptions): void {
+  expect(pyStrip(m.content)).toBe(m.content);
+  expect(containsSpecialToken(m.content)).toBe(false);
+  for (const c of m.toolCalls) {
+    expect(isToolName(c.name)).toBe(true);
+    expect(c.raw.length).toBeLessThanOrEqual(options.maxToolCallChars ?? 1_000_000);
+    // arguments render back: finite numbers, no special-token text (keys included)
+    expect(containsSpecialToken(JSON.stringify(c.arguments))).toBe(false);
+    expect(JSON.stringify(c.arguments, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? "NON-FINITE" : v))).not.toContain("NON-FINITE");
+  }
+}
+
 describe("parser properties over arbitrary text", () => {
+  it("streaming equals whole-text for every maxToolCallChars from 1 to 1,000,000 and any chunking", () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText, callText, callText), fc.array(fc.nat(3000), { maxLength: 10 }), anyOptions, (text, cuts, options) => {
+        const whole = parseAssistantOutput(text, options);
+        checkMessage(whole, options);
+        const streamed = checkEvents(run(cutAt(text, cuts), options));
+        expect(withoutIds(streamed)).toEqual(withoutIds(whole));
+        const chars = checkEvents(run(text.split(""), options));
+        expect(withoutIds(chars)).toEqual(withoutIds(whole));
+      }),
+      { numRuns: RUNS },
+    );
+  }, Math.max(60_000, RUNS * 20));
+
   it("never throws; deltas concatenate to content; streaming equals whole-text; ids unique", () => {
     fc.assert(
       fc.property(anyText, fc.array(fc.nat(200), { maxLength: 8 }), fc.constantFrom(...optionSets), (text, cuts, options) => {
