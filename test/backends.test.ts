@@ -131,10 +131,11 @@ describe.each(kinds)("$name backend", (kind) => {
     expect(other.content).toBe('{"name": "get_weather", "parameters": {"city": "São Paulo"}}');
   });
 
-  it("keeps a <|eot_id|> the model spelled with ordinary tokens as text", async () => {
+  it("keeps a <|eot_id|> the model spelled with ordinary tokens as text, not a stop", async () => {
     const server = await serve({ output: ["Type <|eot_id|> to stop.", "<|eot_id|>"] });
     const reply = await generateChat(kind.backend(server.url), messages);
-    expect(reply).toMatchObject({ content: "Type <|eot_id|> to stop.", stopReason: "eot" });
+    // not a stop; and the parser keeps special-token text out of the content (it would not render back)
+    expect(reply).toMatchObject({ content: "Type  to stop.", stopReason: "eot" });
   });
 
   it("reports end_of_text for <|end_of_text|>", async () => {
