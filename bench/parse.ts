@@ -20,6 +20,12 @@ const PARAGRAPH =
   "and the executor runs it. Here is a long explanation with {braces}, [brackets], \"quotes\" and <tags> " +
   "that look like the start of something but are not, and unicode — 東京, Zürich, 🤖.\n\n";
 
+/**
+ * The tool the completion calls, declared as a prompt that offered it would (its call follows prose
+ * on the same line: an undeclared name there is text).
+ */
+export const OPTIONS = { tools: ["save_notes"] };
+
 /** A completion of about `size` characters: prose, then one JSON tool call, then the stop token. */
 export function makeCompletion(size: number): string {
   const call = '{"name": "save_notes", "parameters": {"title": "Summary", "tags": ["a", "b"], "count": 3}}';
@@ -44,7 +50,7 @@ function chunks(text: string, n: number): string[] {
 }
 
 function streamed(parts: string[]): void {
-  const p = createStreamParser();
+  const p = createStreamParser(OPTIONS);
   let ended = false;
   for (const c of parts) for (const e of p.push(c)) if (e.type === "end") ended = true;
   for (const e of p.end()) if (e.type === "end") ended = true;
@@ -55,7 +61,7 @@ function naive(parts: string[]): void {
   let buffer = "";
   for (const c of parts) {
     buffer += c;
-    parseAssistantOutput(buffer);
+    parseAssistantOutput(buffer, OPTIONS);
   }
 }
 
@@ -65,11 +71,11 @@ export async function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes
     rows.push({ method, sizeBytes: size, chunkChars, ms, mbPerSec: size / (1 << 20) / (ms / 1000) });
   for (const size of sizes) {
     const text = makeCompletion(size);
-    const expected = parseAssistantOutput(text);
+    const expected = parseAssistantOutput(text, OPTIONS);
     if (expected.toolCalls.length !== 1) throw new Error("benchmark completion must hold one tool call");
     const parts = chunks(text, 4);
     row("createStreamParser", size, 4, await time(() => streamed(parts), 5));
-    row("parseAssistantOutput", size, "whole", await time(() => void parseAssistantOutput(text), 5));
+    row("parseAssistantOutput", size, "whole", await time(() => void parseAssistantOutput(text, OPTIONS), 5));
   }
   for (const size of naiveSizes) {
     const text = makeCompletion(size);
