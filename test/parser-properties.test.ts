@@ -7,7 +7,7 @@ import { checkEvents, cutAt, run, withoutIds } from "./parser-helpers.js";
 import { anyOptions, anyText, callText, fragmentText } from "./parser-arbitraries.js";
 
 /** Runs of the streaming-equals-whole property (PARSER_PROPERTY_RUNS=100000 for a long run). */
-const RUNS = Number(process.env.PARSER_PROPERTY_RUNS ?? 3000);
+const RUNS = Number(process.env.PARSER_PROPERTY_RUNS ?? 2000);
 
 const optionSets: Array<ParseOptions | undefined> = [
   undefined,
