@@ -73,6 +73,8 @@ function readChunk(chunk: unknown, path: ErrorPath): string | TokenChunk {
 }
 
 const EXPECTED_CHUNK = "expected a string or a TokenChunk { text, id?, special? }";
+/** The path of push's argument (one array: push runs per token). */
+const CHUNK_PATH: ErrorPath = ["chunk"];
 
 function readChunkObject(chunk: unknown, path: ErrorPath): TokenChunk {
   const expected = EXPECTED_CHUNK;
@@ -152,7 +154,7 @@ export function createStreamParser(options?: ParseOptions): StreamParser {
   const p = new Parser(resolveParseOptions(options));
   return {
     push(chunk) {
-      return p.push(readChunk(chunk, ["chunk"]));
+      return p.push(readChunk(chunk, CHUNK_PATH));
     },
     end() {
       return p.end();

@@ -24,7 +24,7 @@ import { callPermit, declaresAny, Permit, Pos, type ResolvedParseOptions } from 
 import { unrenderableCall } from "./renderable.js";
 import { TokenTextFilter } from "./token-text.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
-import { isIdChar, isIdStart, isToolNameChar, isWs } from "./scan/chars.js";
+import { isIdChar, isIdStart, isToolNameChar, isWs, isWsAt } from "./scan/chars.js";
 
 /** What a failed candidate turns into: content, or (at the start of a python_tag region) code. */
 type FailMode = "text" | "code";
@@ -102,6 +102,12 @@ type StepResult = typeof CONSUMED | typeof REPROCESS;
 /** ASCII table: 1 for word characters [A-Za-z0-9_]. */
 const WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) WORD[c] = isIdChar(String.fromCharCode(c)) ? 1 : 0;
+/** ASCII classes for the fast path: other, a word character, or a character a candidate may start at. */
+const OTHER = 0;
+const WORD_CHAR = 1;
+const MARK = 2;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) CLASS[c] = WORD[c] === 1 ? WORD_CHAR : "{<[;`".includes(String.fromCharCode(c)) ? MARK : OTHER;
 
 const CONTENT_BLOCK = 1 << 16;
 
@@ -255,54 +261,65 @@ export class Machine {
         // Fast path: a run of characters that cannot start anything is content as it is.
         let j = i;
         let prevWord = isIdChar(this.lastChar);
+        let lt = false; // a `<` in s[i..j) (the special-token text filter must look at it)
         const first = this.builtinFirst;
         while (j < n) {
           const code = s.charCodeAt(j);
-          if (code === 0x7b || code === 0x3c || code === 0x5b) {
-            // { < [ : skip past candidates this chunk already rules out, exactly where the slow
-            // path would give up on them (it would emit the same characters as content).
-            let k: number;
-            if (code === 0x7b) k = this.jsonRejectEnd(s, j, this.posAt(s, i, j));
-            else if (code === 0x3c) k = this.functionRejectEnd(s, j);
-            else {
-              const pos = this.posAt(s, i, j);
-              k = pos === Pos.MID && !this.declared ? j + 1 : this.listRejectEnd(s, j, pos);
-            }
-            if (k < 0) break;
-            prevWord = WORD[s.charCodeAt(k - 1)] === 1;
-            j = k;
+          if (code >= 128) {
+            prevWord = false;
+            j++;
             continue;
           }
-          if (code === 0x3b && this.tPos && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
-          if (code === 0x60) {
-            // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
-            const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
-            if (lineStart) {
-              let k = j + 1;
-              while (k < n && k < j + 3 && s.charCodeAt(k) === 0x60) k++;
-              if (k === n || k === j + 3) break;
-              prevWord = false;
-              j = k;
-              continue;
-            }
-          }
-          if (code < 128) {
-            const word = WORD[code] === 1;
-            if (word && !prevWord && first[code] === 1) {
+          const kind = CLASS[code]!;
+          if (kind === WORD_CHAR) {
+            if (!prevWord && first[code] === 1) {
               const k = this.builtinRejectEnd(s, j);
               if (k < 0) break;
-              prevWord = true;
+              j = k;
+            } else {
+              j++;
+            }
+            prevWord = true;
+            continue;
+          }
+          if (kind === MARK) {
+            if (code === 0x7b || code === 0x3c || code === 0x5b) {
+              // { < [ : skip past candidates this chunk already rules out, exactly where the slow
+              // path would give up on them (it would emit the same characters as content).
+              let k: number;
+              if (code === 0x7b) k = this.jsonRejectEnd(s, j, this.posAt(s, i, j));
+              else if (code === 0x3c) {
+                k = this.functionRejectEnd(s, j);
+                lt = true;
+              } else {
+                const pos = this.posAt(s, i, j);
+                k = pos === Pos.MID && !this.declared ? j + 1 : this.listRejectEnd(s, j, pos);
+              }
+              if (k < 0) break;
+              prevWord = WORD[s.charCodeAt(k - 1)] === 1;
               j = k;
               continue;
             }
-            prevWord = word;
-          } else {
-            prevWord = false;
+            if (code === 0x3b) {
+              if (this.tPos && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
+            } else {
+              // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
+              const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
+              if (lineStart) {
+                let k = j + 1;
+                while (k < n && k < j + 3 && s.charCodeAt(k) === 0x60) k++;
+                if (k === n || k === j + 3) break;
+                j = k;
+                prevWord = false;
+                continue;
+              }
+            }
           }
+          prevWord = false;
           j++;
         }
         if (j > i) {
-          this.emitContent(s.slice(i, j));
+          this.emitContent(s.slice(i, j), lt);
           this.lastChar = s[j - 1]!;
           i = j;
           continue;
@@ -433,6 +450,27 @@ export class Machine {
 
   /** `s[j]` is `[`: a throwaway list scan over this chunk. */
   private listRejectEnd(s: string, j: number, pos: Pos): number {
+    if (pos === Pos.MID) {
+      // Inside a sentence only a declared name can follow: `[brackets]` in prose is decided at the
+      // end of its first word, where ListScan would fail, without running ListScan.
+      const n = s.length;
+      let k = j + 1;
+      while (k < n && isWsAt(s, k)) k++;
+      if (k >= n) return -1;
+      if (s.charCodeAt(k) !== 0x7b) {
+        const start = k;
+        if (isToolNameChar(s[k])) {
+          while (k < n && isToolNameChar(s[k])) {
+            if (k - start >= MAX_NAME) break; // ListScan: a name longer than any tool name fails here
+            k++;
+          }
+          if (k >= n) return -1;
+          if (k - start < MAX_NAME && callPermit(this.o, s.slice(start, k), pos, true) !== Permit.NO) k = -1;
+        }
+        // ListScan fails at k (no name, or a name refused here), unless maxToolCallChars came first
+        if (k >= 0) return k - j > this.limit ? -1 : k;
+      }
+    }
     const list = new ListScan(this.o, pos);
     const end = Math.min(s.length, j + 256);
     for (let k = j; k < end; k++) {
@@ -465,20 +503,34 @@ export class Machine {
 
   /**
    * Content, as the machine produces it: updates the position state, then goes through the
-   * special-token text filter to {@link contentOut}.
+   * special-token text filter to {@link contentOut}. `lt`: whether s holds a `<`, when known.
    */
-  private emitContent(s: string): void {
-    if (s === "") return;
-    let l = s.length - 1;
-    while (l >= 0 && isWs(s[l]!)) l--;
-    if (l >= 0) {
-      this.tPos = false;
-      this.closeFence = false; // text after a fenced call: a later ``` is content
-      this.nl = hasNewline(s, l + 1);
-    } else if (!this.nl) {
-      this.nl = hasNewline(s, 0);
+  private emitContent(s: string, lt?: boolean): void {
+    const n = s.length;
+    if (n === 0) return;
+    let l = n - 1;
+    while (l >= 0 && isWsAt(s, l)) l--;
+    if (l < 0) {
+      // only whitespace
+      if (!this.nl) this.nl = hasNewline(s, 0);
+      if (this.filter.held !== 0) this.filter.push(s);
+      else if (this.contentStarted) this.pendingWs += s;
+      return;
     }
-    this.filter.push(s);
+    this.tPos = false;
+    this.closeFence = false; // text after a fenced call: a later ``` is content
+    this.nl = l + 1 < n && hasNewline(s, l + 1);
+    if (this.filter.held !== 0 || (lt ?? s.indexOf("<") >= 0)) {
+      this.filter.push(s);
+      return;
+    }
+    // Nothing held and no `<`: the filter would pass s through as it is (contentOut, inlined).
+    let f = 0;
+    while (isWsAt(s, f)) f++;
+    const body = f === 0 && l === n - 1 ? s : s.slice(f, l + 1);
+    this.emitText(this.contentStarted ? this.pendingWs + (f === 0 ? "" : s.slice(0, f)) + body : body);
+    this.pendingWs = l === n - 1 ? "" : s.slice(l + 1);
+    this.contentStarted = true;
   }
 
   /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
@@ -490,13 +542,13 @@ export class Machine {
   private contentOut(s: string): void {
     const n = s.length;
     let f = 0;
-    while (f < n && isWs(s[f]!)) f++;
+    while (f < n && isWsAt(s, f)) f++;
     if (f === n) {
       if (this.contentStarted) this.pendingWs += s;
       return;
     }
     let l = n - 1;
-    while (isWs(s[l]!)) l--;
+    while (isWsAt(s, l)) l--;
     const lead = this.contentStarted ? this.pendingWs + s.slice(0, f) : "";
     this.emitText(lead + s.slice(f, l + 1));
     this.pendingWs = s.slice(l + 1);

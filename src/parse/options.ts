@@ -82,9 +82,8 @@ const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   python-list form it must also be a Python identifier (`add-note` only when declared).
  */
 export function callPermit(o: ResolvedParseOptions, name: string, pos: Pos, pythonList = false): Permit {
-  if (!isToolName(name)) return Permit.NO;
-  if (isDeclared(o, name)) return Permit.YES;
-  if (o.tools !== undefined) return Permit.NO;
+  if (isDeclared(o, name)) return Permit.YES; // declared names passed isToolName when the options were read
+  if (o.tools !== undefined || pos === Pos.MID || !isToolName(name)) return Permit.NO;
   if (pythonList && !PY_IDENTIFIER.test(name)) return Permit.NO;
-  return pos === Pos.TURN ? Permit.YES : pos === Pos.LINE ? Permit.OWN_LINE : Permit.NO;
+  return pos === Pos.TURN ? Permit.YES : Permit.OWN_LINE;
 }

@@ -14,21 +14,21 @@
  */
 import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, specialTokenName } from "../base/tokens.js";
 
+/** Every special token's text, and every proper prefix of one (built on first use). */
 let TOKENS: Set<string> | undefined;
 let PREFIXES: Set<string> | undefined;
 
-function tables(): [Set<string>, Set<string>] {
-  if (TOKENS === undefined || PREFIXES === undefined) {
-    TOKENS = new Set();
-    PREFIXES = new Set();
-    for (let id = FIRST_SPECIAL_ID; id <= LAST_SPECIAL_ID; id++) {
-      const t = specialTokenName(id);
-      if (t === undefined) continue;
-      TOKENS.add(t);
-      for (let n = 1; n < t.length; n++) PREFIXES.add(t.slice(0, n));
-    }
+function buildTables(): void {
+  const tokens = new Set<string>();
+  const prefixes = new Set<string>();
+  for (let id = FIRST_SPECIAL_ID; id <= LAST_SPECIAL_ID; id++) {
+    const t = specialTokenName(id);
+    if (t === undefined) continue;
+    tokens.add(t);
+    for (let n = 1; n < t.length; n++) prefixes.add(t.slice(0, n));
   }
-  return [TOKENS, PREFIXES];
+  TOKENS = tokens;
+  PREFIXES = prefixes;
 }
 
 /**
@@ -49,17 +49,34 @@ export class TokenTextFilter {
   constructor(private readonly out: (s: string) => void) {}
 
   push(s: string): void {
-    const [tokens, prefixes] = tables();
-    let i = 0;
+    if (TOKENS === undefined) buildTables();
+    const tokens = TOKENS!;
+    const prefixes = PREFIXES!;
     const n = s.length;
+    let i = 0;
+    /** s[from..i) is plain text not yet passed on (only while nothing is held). */
+    let from = 0;
     while (i < n) {
       if (this.items.length === 0) {
         const lt = s.indexOf("<", i);
-        if (lt < 0) {
-          this.out(i === 0 ? s : s.slice(i));
-          return;
+        if (lt < 0) break;
+        // Every token starts with `<|`: a `<` followed by anything but `|` or `<` is text.
+        const next = lt + 1 < n ? s.charCodeAt(lt + 1) : -1;
+        if (next !== -1 && next !== 0x7c && next !== 0x3c) {
+          i = lt + 1;
+          continue;
         }
-        if (lt > i) this.out(s.slice(i, lt));
+        // Most `<` in text (`<b>`, `a < b`) stop being a token prefix at once: look ahead, and pass
+        // them through unless a token could form here.
+        let k = lt + 1;
+        let t = "<";
+        while (k < n && s.charCodeAt(k) !== 0x3c && prefixes.has(t + s[k])) t += s[k++];
+        if (k < n && s.charCodeAt(k) !== 0x3c && !tokens.has(t + s[k])) {
+          i = k;
+          continue;
+        }
+        // A token completes here, a `<` follows a prefix, or the text ends inside one: hold, exactly.
+        if (lt > from) this.out(s.slice(from, lt));
         this.pushBare();
         i = lt + 1;
         continue;
@@ -82,7 +99,11 @@ export class TokenTextFilter {
         this.counts.pop();
       }
       this.held -= t.length - 1;
-      if (tokens.has(t)) continue; // removed; what is below may now continue with the next character
+      if (tokens.has(t)) {
+        // removed; what is below may now continue with the next character
+        if (this.items.length === 0) from = i;
+        continue;
+      }
       if (prefixes.has(t)) {
         this.items.push(t);
         this.counts.push(0);
@@ -94,7 +115,9 @@ export class TokenTextFilter {
       const text = this.heldText() + t;
       this.clear();
       this.out(text);
+      from = i;
     }
+    if (this.items.length === 0 && from < n) this.out(from === 0 ? s : s.slice(from));
   }
 
   /** Releases everything held (end of the content). */

@@ -6,11 +6,16 @@ import { isPySpace } from "../../base/python.js";
  * what the template's `trim` removes too.
  */
 export function isWs(c: string): boolean {
-  const code = c.charCodeAt(0);
+  return isWsAt(c, 0);
+}
+
+/** {@link isWs} of the character at `s[i]` (i in range), without making a one-character string. */
+export function isWsAt(s: string, i: number): boolean {
+  const code = s.charCodeAt(i);
   if (code > 0x20 && code < 0x7f) return false;
   if (code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f)) return true;
   if (code < 0x80) return false;
-  return isPySpace(c);
+  return isPySpace(s[i]!);
 }
 
 /** JSON whitespace (also what the built-in call scanner skips): space, tab, LF, CR. */
