@@ -183,8 +183,8 @@ export function parseAssistantOutput(text: string, options?: ParseOptions): Assi
 
 type AnyIterator = { next(): unknown; return?: () => unknown };
 
-/** The iterator of `source`, async or sync, checked: every misuse is an InvalidArgumentError at `["source"]`. */
-function openSource(source: unknown): { it: AnyIterator; sync: boolean } {
+/** The iterator method of `source` (async preferred), or an InvalidArgumentError at `["source"]`. */
+function iteratorMethod(source: unknown): { method: () => unknown; sync: boolean } {
   let method: unknown;
   let sync = false;
   try {
@@ -201,7 +201,13 @@ function openSource(source: unknown): { it: AnyIterator; sync: boolean } {
   if (typeof method !== "function") {
     throw new InvalidArgumentError(`expected an (async) iterable of strings or TokenChunks, got ${describeValue(source)}`, ["source"]);
   }
-  const it: unknown = (method as () => unknown).call(source); // the source's own errors pass through
+  return { method: method as () => unknown, sync };
+}
+
+/** The iterator of `source`, checked: every misuse is an InvalidArgumentError at `["source"]`. */
+function openSource(source: unknown): { it: AnyIterator; sync: boolean } {
+  const { method, sync } = iteratorMethod(source);
+  const it: unknown = method.call(source); // the source's own errors pass through
   let next: unknown;
   let ret: unknown;
   try {
@@ -233,14 +239,7 @@ export function parseStream(
   source: AsyncIterable<string | TokenChunk> | Iterable<string | TokenChunk>,
   options?: ParseOptions,
 ): AsyncIterable<StreamEvent> {
-  let iterable = false;
-  const src = source as unknown as Record<symbol, unknown> | null | undefined;
-  try {
-    iterable = src !== null && src !== undefined && (typeof src[Symbol.asyncIterator] === "function" || typeof src[Symbol.iterator] === "function");
-  } catch (cause) {
-    throw new InvalidArgumentError(`expected an iterable of chunks, got an object that could not be read`, ["source"], { cause });
-  }
-  if (!iterable) throw new InvalidArgumentError(`expected an (async) iterable of strings or TokenChunks, got ${describeValue(source)}`, ["source"]);
+  iteratorMethod(source); // throws now for a source that is not iterable
   const p = new Parser(resolveParseOptions(options));
   return events(source, p);
 }
