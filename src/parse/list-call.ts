@@ -6,7 +6,7 @@
  */
 import { JsonScanner } from "./scan/json-scanner.js";
 import { isToolNameChar, isWs } from "./scan/chars.js";
-import { callPermit, Permit, Pos, type ResolvedParseOptions } from "./options.js";
+import { callPermit, declaredOnly, Permit, Pos, type ResolvedParseOptions } from "./options.js";
 
 const enum L {
   Open, // after `[`: spaces, then `{` (JSON) or a name (python)
@@ -34,11 +34,17 @@ export class ListScan {
   /** Python elements: [start, parenStart, end). JSON elements: [start, -1, end). */
   readonly els: Array<[number, number, number]> = [];
   private cur: [number, number, number] = [0, 0, 0];
+  /** The name being read. */
+  private name = "";
+  /** Only declared names may be called here: a name fails as soon as it is no declared name's prefix. */
+  private readonly declaredOnly: boolean;
 
   constructor(
     private readonly o: ResolvedParseOptions,
     private readonly pos: Pos = Pos.TURN,
-  ) {}
+  ) {
+    this.declaredOnly = declaredOnly(o, pos);
+  }
 
   /** True for a JSON array of call objects. */
   isJson(): boolean {
@@ -86,15 +92,21 @@ export class ListScan {
         case L.E0:
           if (isWs(c)) return "more";
           if (isToolNameChar(c)) {
+            if (this.declaredOnly && !this.o.prefixes.has(c)) return "error";
             this.cur = [pos, -1, -1];
+            this.name = c;
             this.st = L.Ident;
             return "more";
           }
           if (c === "]" && this.els.length > 0) return "done"; // trailing comma
           return "error";
         case L.Ident: {
-          if (isToolNameChar(c)) return pos - this.cur[0] < MAX_NAME ? "more" : "error";
-          const permit = callPermit(this.o, this.buf.slice(this.cur[0], pos), this.pos, true);
+          if (isToolNameChar(c)) {
+            if (this.declaredOnly ? !this.o.prefixes.has(this.name + c) : pos - this.cur[0] >= MAX_NAME) return "error";
+            this.name += c;
+            return "more";
+          }
+          const permit = callPermit(this.o, this.name, this.pos, true);
           if (permit === Permit.NO) return "error";
           if (permit === Permit.OWN_LINE) this.ownLine = true;
           this.st = L.BeforeParen;

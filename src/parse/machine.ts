@@ -451,24 +451,24 @@ export class Machine {
   /** `s[j]` is `[`: a throwaway list scan over this chunk. */
   private listRejectEnd(s: string, j: number, pos: Pos): number {
     if (pos === Pos.MID) {
-      // Inside a sentence only a declared name can follow: `[brackets]` in prose is decided at the
-      // end of its first word, where ListScan would fail, without running ListScan.
+      // Inside a sentence only a declared name can follow: `[brackets]` in prose fails at its first
+      // character that leaves every declared name, as ListScan would, without running ListScan.
       const n = s.length;
       let k = j + 1;
       while (k < n && isWsAt(s, k)) k++;
       if (k >= n) return -1;
       if (s.charCodeAt(k) !== 0x7b) {
-        const start = k;
-        if (isToolNameChar(s[k])) {
-          while (k < n && isToolNameChar(s[k])) {
-            if (k - start >= MAX_NAME) break; // ListScan: a name longer than any tool name fails here
-            k++;
-          }
-          if (k >= n) return -1;
-          if (k - start < MAX_NAME && callPermit(this.o, s.slice(start, k), pos, true) !== Permit.NO) k = -1;
+        const prefixes = this.o.prefixes;
+        let name = "";
+        while (k < n && isToolNameChar(s[k])) {
+          name += s[k];
+          if (!prefixes.has(name)) break;
+          k++;
         }
-        // ListScan fails at k (no name, or a name refused here), unless maxToolCallChars came first
-        if (k >= 0) return k - j > this.limit ? -1 : k;
+        if (k >= n) return -1;
+        // ListScan fails at k — no name, a name no declared name starts with, or (at its end) a
+        // name not declared — unless maxToolCallChars came first.
+        if (name === "" || !prefixes.has(name) || callPermit(this.o, name, pos, true) === Permit.NO) return k - j > this.limit ? -1 : k;
       }
     }
     const list = new ListScan(this.o, pos);

@@ -21,6 +21,8 @@ export interface ResolvedParseOptions {
   builtins: ReadonlySet<string>;
   createId: (() => string) | undefined;
   maxToolCallChars: number;
+  /** Every prefix of a declared name (tools and built-ins): a name that leaves it is not declared. */
+  prefixes: ReadonlySet<string>;
 }
 
 export function resolveParseOptions(options: ParseOptions | undefined | null | unknown): ResolvedParseOptions {
@@ -28,11 +30,15 @@ export function resolveParseOptions(options: ParseOptions | undefined | null | u
     const o = readOptions(options, PARSE_KEYS, ["options"], { tools: toolNamesOrDefinitions });
     const given = o.tools as Array<string | object> | null | undefined;
     const tools = given ? new Set(given.map((t) => (typeof t === "string" ? t : toolDefinitionName(t)!))) : undefined;
+    const builtins = new Set((o.builtinTools as string[] | null | undefined) ?? []);
+    const prefixes = new Set<string>();
+    for (const name of [...(tools ?? []), ...builtins]) for (let n = 1; n <= name.length; n++) prefixes.add(name.slice(0, n));
     return {
       tools,
-      builtins: new Set((o.builtinTools as string[] | null | undefined) ?? []),
+      builtins,
       createId: o.createId as (() => string) | undefined,
       maxToolCallChars: (o.maxToolCallChars as number | undefined) ?? DEFAULT_MAX_TOOL_CALL_CHARS,
+      prefixes,
     };
   } catch (cause) {
     if (isLlamaPromptError(cause)) throw cause;
@@ -63,6 +69,11 @@ export type Permit = (typeof Permit)[keyof typeof Permit];
 /** True when `name` was declared: one of `tools`, or an enabled built-in. */
 export function isDeclared(o: ResolvedParseOptions, name: string): boolean {
   return o.builtins.has(name) || (o.tools !== undefined && o.tools.has(name));
+}
+
+/** True when only declared names may be called at `pos` (inside a sentence, or whenever `tools` is given). */
+export function declaredOnly(o: ResolvedParseOptions, pos: Pos): boolean {
+  return pos === Pos.MID || o.tools !== undefined;
 }
 
 /** True when any name is declared (so a call may start anywhere, even inside a sentence). */
