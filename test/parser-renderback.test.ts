@@ -85,4 +85,21 @@ describe("a parsed message renders back (hf and meta)", () => {
       expectRendersBack(parseAssistantOutput(text), undefined);
     }
   });
+
+  it("content and code that Meta's encoder writes back to back never form a token there", () => {
+    // content `<|eo` + code `t_id|>…`: the dangling prefix is dropped from the content
+    for (const text of ["<|eo<|python_tag|>t_id|>t_id|>", "Hi <|eo  \n<|python_tag|>t_id|> x", "a <\n<|python_tag|>|eot_id|>"]) {
+      const m = parseAssistantOutput(text);
+      expect(m.toolCalls.map((c) => c.name), text).toEqual(["code_interpreter"]);
+      expectRendersBack(m, undefined);
+    }
+    expect(parseAssistantOutput("Hi <|eo<|python_tag|>t_id|>").content).toBe("Hi");
+    expect(parseAssistantOutput("Hi <|eo<|python_tag|>print(1)").content).toBe("Hi <|eo"); // nothing to join
+    // code + code: the second call is not valid (its text is content, with the token removed)
+    const events = run(["<|python_tag|>x = 1 # <|eo<|python_tag|>t_id|>"]);
+    const m = checkEvents(events);
+    expect(m.toolCalls.map((c) => c.arguments.code)).toEqual(["x = 1 # <|eo"]);
+    expect(events.filter((e) => e.type === "error")).toMatchObject([{ index: 1, error: { message: expect.stringMatching(/would form the special token <\|eot_id\|>/) } }]);
+    expectRendersBack(m, undefined);
+  });
 });

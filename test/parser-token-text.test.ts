@@ -52,6 +52,22 @@ describe("special-token text filter", () => {
     expect(filter(["<|reserved_special_token_248|>"])).toBe("<|reserved_special_token_248|>"); // not a token
   });
 
+  it("at the end of the content, drops a dangling prefix (whitespace after it included) only if what follows would complete a token", () => {
+    const end = (pieces: string[], next: string) => {
+      let out = "";
+      const f = new TokenTextFilter((s) => (out += s));
+      for (const p of pieces) f.push(p);
+      f.dropIfJoins(next);
+      f.flush();
+      return out;
+    };
+    expect(end(["Hi <|eo"], "t_id|>")).toBe("Hi ");
+    expect(end(["Hi <|eo", "  \n"], "t_id|>x")).toBe("Hi ");
+    expect(end(["a <", " "], "|eot_id|>")).toBe("a ");
+    expect(end(["Hi <|eo"], "print(1)")).toBe("Hi <|eo");
+    expect(end(["Hi <|eo", " x"], "t_id|>")).toBe("Hi <|eo x"); // text followed: not at the end
+  });
+
   it("holds bounded memory: runs of '<' are counted; past 16 nested prefixes the oldest is dropped, and no token is ever let through", () => {
     const f = new TokenTextFilter(() => {});
     f.push("<".repeat(1_000_000));

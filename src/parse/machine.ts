@@ -21,7 +21,7 @@ import { decodeFunctionTagArgs, decodeJsonCallText, decodePythonListElement } fr
 import { JsonCallScan, jsonParamsText } from "./json-call.js";
 import { ListScan } from "./list-call.js";
 import { callPermit, declaresAny, Permit, Pos, type ResolvedParseOptions } from "./options.js";
-import { unrenderableCall } from "./renderable.js";
+import { joinsPrevious, rawCode, unrenderableCall } from "./renderable.js";
 import { TokenTextFilter } from "./token-text.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
 import { isIdChar, isIdStart, isToolNameChar, isWs, isWsAt } from "./scan/chars.js";
@@ -170,6 +170,8 @@ export class Machine {
   private fence: string | undefined;
   /** A call opened inside a fence completed: backticks right after it close the fence (dropped). */
   private closeFence = false;
+  /** The raw code of the last call, when Meta's encoder writes it raw (a code_interpreter call). */
+  private lastCode: string | undefined;
   /** Removes special-token text from the content (see token-text.ts). */
   private readonly filter = new TokenTextFilter((s) => this.contentOut(s));
   private idCounter = 0;
@@ -381,6 +383,11 @@ export class Machine {
   private stop(reason: StopReason): void {
     this.inHeader = false;
     this.finishRegion();
+    // Meta's encoder writes the content right before the first call: a dangling `<|eo` at the end of
+    // the content must not meet a code call's `t_id|>`.
+    const first = this.calls[0];
+    const code = first && rawCode(first.name, first.arguments);
+    if (code !== undefined) this.filter.dropIfJoins(code);
     this.filter.flush();
     this.pendingWs = "";
     this.done = true;
@@ -533,6 +540,11 @@ export class Machine {
     this.contentStarted = true;
   }
 
+  /** Why the call would not render back (alone, or after the call before it), or undefined. */
+  private callProblem(name: string, args: Record<string, unknown>): string | undefined {
+    return unrenderableCall(name, args) ?? joinsPrevious(this.lastCode, name, args);
+  }
+
   /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
   private emitGap(ws: string): void {
     this.emitContent(ws.includes(";") ? ws.replace(";", "") : ws);
@@ -618,6 +630,7 @@ export class Machine {
     }
     const toolCall: ToolCall = { id: st.id, name, arguments: args, format, raw };
     this.calls.push(toolCall);
+    this.lastCode = rawCode(name, args);
     this.out.push({ type: "tool-call-end", index: st.index, toolCall });
     this.pastStart = true;
     this.tPos = true;
@@ -900,7 +913,7 @@ export class Machine {
         const argsText = m.buf.slice(m.argsStart);
         const args = m.sc.decode(argsText);
         if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf, "invalid built-in call arguments");
-        const bad = unrenderableCall(m.name, args);
+        const bad = this.callProblem(m.name, args);
         if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf, bad);
         if (m.preferLast) {
           this.mode = { k: M.BTail, ws: m.ws, name: m.name, args, argsText, raw, st: m.st, tail: "" };
@@ -955,7 +968,7 @@ export class Machine {
           if (scan.name !== undefined && dec.name !== scan.name) {
             return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), `ambiguous tool name ("${scan.name}" and "${dec.name}")`);
           }
-          const bad = unrenderableCall(dec.name, dec.arguments);
+          const bad = this.callProblem(dec.name, dec.arguments);
           if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), bad, true);
           const st = m.st ?? this.startCall(dec.name, "json");
           this.delta(st, scan.takeParams());
@@ -1042,7 +1055,7 @@ export class Machine {
         if (closed) {
           const args = decodeFunctionTagArgs(m.buf.slice(m.argsStart));
           if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), "function tag arguments are not a JSON object");
-          const bad = unrenderableCall(m.name, args);
+          const bad = this.callProblem(m.name, args);
           if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), bad);
           this.mode = {
             k: M.FClose, ws: m.ws, fail: m.fail, pos: m.pos, buf: m.buf, name: m.name, args, st: m.st, look: "", ownLine: m.ownLine,
@@ -1079,12 +1092,14 @@ export class Machine {
     const buf = list.buf;
     if (list.els.length === 0) return { why: "an empty list", report: false };
     const out: Array<DecodedListCall & { ownLine: boolean }> = [];
+    let prev = this.lastCode;
     for (const [s, p, e] of list.els) {
       const raw = buf.slice(s, e);
       const d = list.isJson() ? decodeJsonCallText(raw, this.o, pos) : decodePythonListElement(raw, this.o, pos);
       if (!d) return { why: "not a list of calls", report: false };
-      const bad = unrenderableCall(d.name, d.arguments);
+      const bad = unrenderableCall(d.name, d.arguments) ?? joinsPrevious(prev, d.name, d.arguments);
       if (bad !== undefined) return { why: `${d.name}: ${bad}`, report: true };
+      prev = rawCode(d.name, d.arguments);
       out.push({
         name: d.name,
         args: d.arguments,
@@ -1137,8 +1152,9 @@ export class Machine {
         case M.Code: {
           // Code joined around a dropped control token can spell one: it would not render back.
           const t = findSpecialToken(m.code);
-          if (t) {
-            this.error(m.st, new IncompleteToolCallError(`tool call ${m.st.index} is not valid: the code contains the special token ${t.token}`, m.code));
+          const bad = t ? `the code contains the special token ${t.token}` : joinsPrevious(this.lastCode, "code_interpreter", { code: m.code });
+          if (bad !== undefined) {
+            this.error(m.st, new IncompleteToolCallError(`tool call ${m.st.index} is not valid: ${bad}`, m.code));
             this.emitContent(m.code);
           } else {
             this.endCall(m.st, "code_interpreter", { code: m.code }, "code", m.code);
@@ -1190,7 +1206,7 @@ export class Machine {
       if (close >= 0 && allWs(tail.slice(close + 1))) {
         const argsText = m.argsText + ")" + tail.slice(0, close);
         const args = parseBuiltinArgsToEnd(argsText);
-        if (args && unrenderableCall(m.name, args) === undefined) {
+        if (args && this.callProblem(m.name, args) === undefined) {
           this.delta(m.st, ")" + tail.slice(0, close));
           const raw = m.raw + tail.slice(0, close + 1);
           this.endCall(m.st, m.name, args, "builtin", raw);

@@ -83,3 +83,23 @@ export function unrenderableCall(name: string, args: Record<string, unknown>): s
   }
   return unrenderableArguments(args);
 }
+
+/**
+ * The code Meta's encoder writes raw for a call (`code_interpreter`, in any format), or undefined.
+ * Everything else it writes starts with `{`, `[`, `<function=` or `name.call(` and ends with `}`,
+ * `]`, `>` or `)`, so it can neither finish nor continue a special token across a boundary.
+ */
+export function rawCode(name: string, args: Record<string, unknown>): string | undefined {
+  return name === "code_interpreter" && typeof args.code === "string" ? args.code : undefined;
+}
+
+/**
+ * Why the call would form a special token with the code written right before it (Meta writes
+ * consecutive code calls back to back), or undefined.
+ */
+export function joinsPrevious(prev: string | undefined, name: string, args: Record<string, unknown>): string | undefined {
+  const code = rawCode(name, args);
+  if (prev === undefined || code === undefined) return undefined;
+  const t = findSpecialToken(prev.slice(-32) + code.slice(0, 32));
+  return t ? `its code and the previous call's, written back to back, would form the special token ${t.token}` : undefined;
+}

@@ -12,7 +12,8 @@
  * become a token (`<`, `<|eo`, ... — a chain of such prefixes when a removal could join them), so the
  * result does not depend on how the input was chunked.
  */
-import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, specialTokenName } from "../base/tokens.js";
+import { FIRST_SPECIAL_ID, LAST_SPECIAL_ID, findSpecialToken, specialTokenName } from "../base/tokens.js";
+import { isWsAt } from "./scan/chars.js";
 
 /** Every special token's text, and every proper prefix of one (built on first use). */
 let TOKENS: Set<string> | undefined;
@@ -43,6 +44,12 @@ export class TokenTextFilter {
   private items: string[] = [];
   private counts: number[] = [];
   private links = 0;
+  /**
+   * Whitespace after held prefixes: they can no longer become a token in the content, but the
+   * content is trimmed, so they may end it, right before what a renderer writes next (see
+   * {@link dropIfJoins}). Held until text follows.
+   */
+  private tailWs = "";
   /** Characters held. */
   held = 0;
 
@@ -60,9 +67,9 @@ export class TokenTextFilter {
       if (this.items.length === 0) {
         const lt = s.indexOf("<", i);
         if (lt < 0) break;
-        // Every token starts with `<|`: a `<` followed by anything but `|` or `<` is text.
+        // Every token starts with `<|`: a `<` followed by anything but `|`, `<` or whitespace is text.
         const next = lt + 1 < n ? s.charCodeAt(lt + 1) : -1;
-        if (next !== -1 && next !== 0x7c && next !== 0x3c) {
+        if (next !== -1 && next !== 0x7c && next !== 0x3c && !isWsAt(s, lt + 1)) {
           i = lt + 1;
           continue;
         }
@@ -71,7 +78,7 @@ export class TokenTextFilter {
         let k = lt + 1;
         let t = "<";
         while (k < n && s.charCodeAt(k) !== 0x3c && prefixes.has(t + s[k])) t += s[k++];
-        if (k < n && s.charCodeAt(k) !== 0x3c && !tokens.has(t + s[k])) {
+        if (k < n && s.charCodeAt(k) !== 0x3c && !tokens.has(t + s[k]) && !isWsAt(s, k)) {
           i = k;
           continue;
         }
@@ -79,6 +86,24 @@ export class TokenTextFilter {
         if (lt > from) this.out(s.slice(from, lt));
         this.pushBare();
         i = lt + 1;
+        continue;
+      }
+      if (this.tailWs !== "") {
+        if (isWsAt(s, i)) {
+          this.tailWs += s[i++];
+          this.held++;
+          continue;
+        }
+        // Text follows: what was held is content like any other.
+        const text = this.heldText() + this.tailWs;
+        this.clear();
+        this.out(text);
+        from = i;
+        continue;
+      }
+      if (isWsAt(s, i)) {
+        this.tailWs = s[i++]!;
+        this.held++;
         continue;
       }
       const c = s[i++]!;
@@ -123,9 +148,21 @@ export class TokenTextFilter {
   /** Releases everything held (end of the content). */
   flush(): void {
     if (this.items.length === 0) return;
-    const text = this.heldText();
+    const text = this.heldText() + this.tailWs;
     this.clear();
     this.out(text);
+  }
+
+  /**
+   * At the end of the content: drops the held prefixes (`<|eo`, a dangling partial token) when the
+   * text a renderer writes right after the content — `next`, a code call's code — would complete a
+   * token with them.
+   */
+  dropIfJoins(next: string): void {
+    if (this.items.length === 0) return;
+    const held = this.heldText();
+    const t = findSpecialToken(held + next.slice(0, 32));
+    if (t !== undefined && t.index < held.length) this.clear();
   }
 
   private pushBare(): void {
@@ -158,5 +195,6 @@ export class TokenTextFilter {
     this.counts = [];
     this.links = 0;
     this.held = 0;
+    this.tailWs = "";
   }
 }
