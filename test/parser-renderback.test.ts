@@ -86,6 +86,13 @@ describe("a parsed message renders back (hf and meta)", () => {
     }
   });
 
+  it("token text spelled by literal tokens inside a rejected candidate is kept out of the content too", () => {
+    const chunks: TokenChunk[] = [{ text: "Calls: [add-note(x:<|eom_id|>y}]", id: 1000, special: false }, { text: " {\"a<|eot_id|>\": 1}", id: 1000, special: false }];
+    const m = checkEvents(run(chunks, { tools: ["add-note"] }));
+    expect(m.content).toBe('Calls: [add-note(x:y}] {"a": 1}');
+    expectRendersBack(m, undefined);
+  });
+
   it("content and code that Meta's encoder writes back to back never form a token there", () => {
     // content `<|eo` + code `t_id|>…`: the dangling prefix is dropped from the content
     for (const text of ["<|eo<|python_tag|>t_id|>t_id|>", "Hi <|eo  \n<|python_tag|>t_id|> x", "a <\n<|python_tag|>|eot_id|>"]) {

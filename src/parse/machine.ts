@@ -298,6 +298,8 @@ export class Machine {
                 k = pos === Pos.MID && !this.declared ? j + 1 : this.listRejectEnd(s, j, pos);
               }
               if (k < 0) break;
+              // the skipped candidate is content too: does it hold a `<`? (ranges are disjoint: linear)
+              for (let q = j + 1; !lt && q < k; q++) if (s.charCodeAt(q) === 0x3c) lt = true;
               prevWord = WORD[s.charCodeAt(k - 1)] === 1;
               j = k;
               continue;
