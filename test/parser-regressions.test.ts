@@ -265,6 +265,27 @@ describe("item 10: a JSON example quoted inside a sentence stays text when its n
   });
 });
 
+describe("streamed arguments always match the final ones (reported by the openai adapter's tests)", () => {
+  it("two parameters / arguments values make a JSON call text, as two names do", () => {
+    for (const text of [
+      '{"name": "f", "parameters": {"a": 1}, "parameters": {"a": 2}}',
+      '{"name": "f", "arguments": {"a": 1}, "parameters": {"a": 2}}',
+      '{"parameters": {"a": 1}, "function": {"name": "f", "parameters": {"a": 2}}}',
+      '[{"name": "f", "parameters": {"a": 1}, "parameters": {"a": 2}}]',
+      '[{"name": "f", "parameters": {}, "name": "g"}]',
+    ]) {
+      const events = run([text], { tools: ["f", "g"] });
+      expect(checkEvents(events), text).toMatchObject({ content: text, toolCalls: [] });
+    }
+  });
+
+  it("a JSON list element's argument delta is exactly its arguments' text", () => {
+    const events = run(['[{"name": "f", "parameters": {"a": [1, 2]}}, {"name": "g", "arguments": {}}]'], { tools: ["f", "g"] });
+    const deltas = events.flatMap((e) => (e.type === "tool-call-delta" ? [[e.index, e.argumentsDelta]] : []));
+    expect(deltas).toEqual([[0, '{"a": [1, 2]}'], [1, "{}"]]);
+  });
+});
+
 describe("item 11: typed errors for hostile arguments", () => {
   it("push() of anything but a string or a TokenChunk throws InvalidArgumentError naming it", () => {
     const p = createStreamParser();

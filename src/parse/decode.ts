@@ -37,7 +37,8 @@ function decodeArgs(v: unknown): Record<string, unknown> | undefined {
 /**
  * A parsed JSON value as a tool call: `{"name", "parameters"}`, `{"name", "arguments"}`,
  * `{"type": "function", "name", "parameters"}`, `{"type": "function", "function": {"name",
- * "parameters" | "arguments"}}`. `parameters` wins over `arguments` when both are present. Without
+ * "parameters" | "arguments"}}` (the streaming scan refuses a call with both, or two of either: its first
+ * value is what it streams). Without
  * either, the call is accepted only when `tools` were given and name it (arguments `{}`). The name
  * follows the one rule of {@link callPermit} at `pos`.
  */

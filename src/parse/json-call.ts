@@ -92,9 +92,14 @@ export class JsonCallScan {
           this.nameStart = pos;
           this.nameDepth = depth;
           if (c === '"') this.cap = "";
-        } else if ((k === "parameters" || k === "arguments") && this.paramsStart < 0) {
-          this.paramsStart = pos;
-          this.paramsDepth = depth;
+        } else if (k === "parameters" || k === "arguments") {
+          if (this.paramsStart < 0) {
+            this.paramsStart = pos;
+            this.paramsDepth = depth;
+          } else if (this.strict) {
+            // The first value is already streamed as the arguments; JSON.parse would keep another.
+            this.bad = "two parameters / arguments values (ambiguous)";
+          }
         }
       },
       valueEnd: (depth, end) => {
@@ -132,9 +137,15 @@ export class JsonCallScan {
   }
 }
 
-/** The raw parameters/arguments value of a complete JSON call text, for its arguments delta. */
-export function jsonParamsText(text: string, o: ResolvedParseOptions): string {
-  const scan = new JsonCallScan(o, Pos.TURN, false);
-  for (let i = 0; i < text.length; i++) if (scan.push(text[i]!) === "error") break;
-  return scan.paramsEnd >= 0 ? scan.takeParams() : "";
+/**
+ * A complete JSON call text (a list element) read as a streamed one is: its name as the scan knows
+ * it and the raw parameters/arguments text for its arguments delta; undefined when the scan refuses
+ * it (a first key that is not a call key, a name refused at `pos`, two names' or two values' worth).
+ */
+export function scanJsonCall(text: string, o: ResolvedParseOptions, pos: Pos): { name: string | undefined; params: string } | undefined {
+  const scan = new JsonCallScan(o, pos);
+  let r: JsonStatus = "more";
+  for (let i = 0; i < text.length && r === "more"; i++) r = scan.push(text[i]!);
+  if (r !== "done") return undefined;
+  return { name: scan.name, params: scan.paramsEnd >= 0 ? scan.takeParams() : "" };
 }

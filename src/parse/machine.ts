@@ -18,7 +18,7 @@ import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError, de
 import { findSpecialToken } from "../base/tokens.js";
 import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "./scan/builtin-args.js";
 import { decodeFunctionTagArgs, decodeJsonCallText, decodePythonListElement } from "./decode.js";
-import { JsonCallScan, jsonParamsText } from "./json-call.js";
+import { JsonCallScan, scanJsonCall } from "./json-call.js";
 import { ListScan } from "./list-call.js";
 import { callPermit, declaresAny, Permit, Pos, type ResolvedParseOptions } from "./options.js";
 import { joinsPrevious, rawCode, unrenderableCall } from "./renderable.js";
@@ -1097,8 +1097,10 @@ export class Machine {
     let prev = this.lastCode;
     for (const [s, p, e] of list.els) {
       const raw = buf.slice(s, e);
-      const d = list.isJson() ? decodeJsonCallText(raw, this.o, pos) : decodePythonListElement(raw, this.o, pos);
-      if (!d) return { why: "not a list of calls", report: false };
+      // A JSON element is read the way a streamed JSON call is (same refusals, same arguments text).
+      const scanned = list.isJson() ? scanJsonCall(raw, this.o, pos) : undefined;
+      const d = list.isJson() ? (scanned ? decodeJsonCallText(raw, this.o, pos) : undefined) : decodePythonListElement(raw, this.o, pos);
+      if (!d || (scanned?.name !== undefined && scanned.name !== d.name)) return { why: "not a list of calls", report: false };
       const bad = unrenderableCall(d.name, d.arguments) ?? joinsPrevious(prev, d.name, d.arguments);
       if (bad !== undefined) return { why: `${d.name}: ${bad}`, report: true };
       prev = rawCode(d.name, d.arguments);
@@ -1106,7 +1108,7 @@ export class Machine {
         name: d.name,
         args: d.arguments,
         raw,
-        argsText: list.isJson() ? jsonParamsText(raw, this.o) : buf.slice(p + 1, e - 1),
+        argsText: scanned ? scanned.params : buf.slice(p + 1, e - 1),
         format: list.isJson() ? "json" : "python_list",
         ownLine: d.permit === Permit.OWN_LINE,
       });
