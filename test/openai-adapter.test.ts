@@ -291,9 +291,8 @@ describe("known gap", () => {
   // The parser's tool-call-delta events carry the first parameters/arguments value of the call
   // object, while its final arguments are the last one (JSON.parse keeps the last duplicate key;
   // `parameters` wins over `arguments`). The streamed pieces then disagree with the final arguments.
-  // Reported to the parser's owners: the parser should refuse such a call as ambiguous, as it does
-  // for two names. When that lands, this test fails: turn it into a plain `it`.
-  it.fails("a call with two parameters values streams the value it keeps", () => {
+  // The parser refuses such a call as ambiguous, as it does for two names.
+  it("a call with two parameters values streams the value it keeps", () => {
     const evs = events(['{"name": "f", "parameters": {"a": 1}, "parameters": {"a": 2}}<|eot_id|>'], TOOLS);
     const a = assemble(encode(evs));
     const m = endOf(evs);
