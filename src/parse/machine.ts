@@ -459,27 +459,6 @@ export class Machine {
 
   /** `s[j]` is `[`: a throwaway list scan over this chunk. */
   private listRejectEnd(s: string, j: number, pos: Pos): number {
-    if (pos === Pos.MID) {
-      // Inside a sentence only a declared name can follow: `[brackets]` in prose fails at its first
-      // character that leaves every declared name, as ListScan would, without running ListScan.
-      const n = s.length;
-      let k = j + 1;
-      while (k < n && isWsAt(s, k)) k++;
-      if (k >= n) return -1;
-      if (s.charCodeAt(k) !== 0x7b) {
-        const prefixes = this.o.prefixes;
-        let name = "";
-        while (k < n && isToolNameChar(s[k])) {
-          name += s[k];
-          if (!prefixes.has(name)) break;
-          k++;
-        }
-        if (k >= n) return -1;
-        // ListScan fails at k — no name, a name no declared name starts with, or (at its end) a
-        // name not declared — unless maxToolCallChars came first.
-        if (name === "" || !prefixes.has(name) || callPermit(this.o, name, pos, true) === Permit.NO) return k - j > this.limit ? -1 : k;
-      }
-    }
     const list = new ListScan(this.o, pos);
     const end = Math.min(s.length, j + 256);
     for (let k = j; k < end; k++) {
