@@ -30,7 +30,7 @@ function collect(child: ChildProcessWithoutNullStreams) {
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 2000; i++) { // up to 50 s: a loaded machine starts tsx slowly; this is a wait, not a timing check
     if (check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
