@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackendHttpError, BackendStreamError, generateChat, llamaCppBackend, streamChat, tgiBackend, vllmBackend, MAX_ERROR_BODY_BYTES } from "../src/backends/index.js";
 import { startReplayServer, type ReplayServer, type ScriptedReply } from "./helpers/replay-server.js";
+import { errorOf } from "./helpers/thrown.js";
 
 const messages = [{ role: "user" as const, content: "hi" }];
 let servers: ReplayServer[] = [];
@@ -21,15 +22,6 @@ async function serve(reply: ScriptedReply) {
   const s = await startReplayServer(() => reply);
   servers.push(s);
   return s;
-}
-async function errorOf(p: Promise<unknown> | AsyncIterable<unknown>): Promise<unknown> {
-  try {
-    if (Symbol.asyncIterator in (p as object)) for await (const _ of p as AsyncIterable<unknown>) void _;
-    else await p;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 const tgiToken = (i: number) => `data:${JSON.stringify({ index: i, token: { id: 1000 + (i % 50), text: " word", logprob: 0, special: false }, generated_text: null, details: null })}\n\n`;
 

@@ -24,6 +24,7 @@ import {
 import { renderPrompt } from "../src/prompt/render.js";
 import { startTgi, type ModelServer } from "./helpers/llama-servers.js";
 import { startReplayServer, type ReplayServer } from "./helpers/replay-server.js";
+import { errorOf } from "./helpers/thrown.js";
 
 const messages = [{ role: "user" as const, content: "Weather in Oslo?" }];
 const weather = {
@@ -52,15 +53,6 @@ function fake(tokens: Array<TokenChunk | string>, finish: Partial<CompletionFini
   return { backend, requests };
 }
 
-async function errorOf(p: Promise<unknown> | AsyncIterable<unknown>): Promise<unknown> {
-  try {
-    if (Symbol.asyncIterator in (p as object)) for await (const _ of p as AsyncIterable<unknown>) void _;
-    else await p;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 let servers: Array<ModelServer | ReplayServer> = [];
 afterEach(async () => {

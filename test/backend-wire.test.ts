@@ -10,6 +10,7 @@ import { renderPrompt, renderSegments } from "../src/prompt/render.js";
 import type { StreamEvent } from "../src/parse/types.js";
 import { BackendStreamError, generateChat, llamaCppBackend, streamChat, tgiBackend, vllmBackend, toolCallSchema } from "../src/backends/index.js";
 import { countBos, startLlamaCpp, startTgi, startVllm, type ModelServer, type Script } from "./helpers/llama-servers.js";
+import { errorOf } from "./helpers/thrown.js";
 
 const messages = [{ role: "user" as const, content: "What's the weather in Zürich today?" }];
 const weather = {
@@ -28,15 +29,6 @@ async function serve(start: (s: Script) => Promise<ModelServer>, script: Script)
   const s = await start(script);
   servers.push(s);
   return s;
-}
-async function errorOf(p: Promise<unknown> | AsyncIterable<unknown>): Promise<unknown> {
-  try {
-    if (Symbol.asyncIterator in (p as object)) for await (const _ of p as AsyncIterable<unknown>) void _;
-    else await p;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 async function events(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];

@@ -143,12 +143,13 @@ function chatKeys() {
   return [...RENDER_KEYS, "createId", "maxToolCallChars", "toolChoice"] as const;
 }
 
-function checkBackend(backend: unknown): CompletionBackend {
+/** The backend argument, checked: a typed error (path `["backend"]`) for anything that is no backend. */
+export function checkBackend(backend: unknown, path: ErrorPath = ["backend"]): CompletionBackend {
   const b = backend as Partial<CompletionBackend> | null;
   if (b === null || typeof b !== "object" || typeof b.stream !== "function" || typeof b.name !== "string") {
     throw new InvalidArgumentError(
       `expected a CompletionBackend ({ name, stream(request) }, e.g. tgiBackend({ baseURL })), got ${describeValue(backend)}`,
-      ["backend"],
+      path,
     );
   }
   return b as CompletionBackend;

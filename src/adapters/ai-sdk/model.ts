@@ -16,8 +16,8 @@ import type {
   LanguageModelV3Usage,
   SharedV3Warning,
 } from "@ai-sdk/provider";
-import { describeValue, InvalidArgumentError, InvalidOptionsError } from "../../base/errors.js";
-import { generateChat, streamChat, type ChatFinish, type ChatOptions } from "../../backends/chat.js";
+import { describeValue, InvalidOptionsError } from "../../base/errors.js";
+import { checkBackend, generateChat, streamChat, type ChatFinish, type ChatOptions } from "../../backends/chat.js";
 import type { CompletionBackend, CompletionFinish } from "../../backends/types.js";
 import type { AssistantMessage, StreamEvent } from "../../parse/types.js";
 import { finishKind, readAdapterSettings, ToolInputStream, type LlamaCallSettings } from "../common.js";
@@ -42,16 +42,6 @@ export interface LlamaProviderMetadata {
   errors: Array<{ code: string; message: string }>;
 }
 
-function checkBackend(backend: unknown): CompletionBackend {
-  const b = backend as Partial<CompletionBackend> | null;
-  if (b === null || typeof b !== "object" || typeof b.stream !== "function" || typeof b.name !== "string") {
-    throw new InvalidArgumentError(
-      `expected a CompletionBackend ({ name, stream(request) }, e.g. tgiBackend({ baseURL })), got ${describeValue(backend)}`,
-      ["backend"],
-    );
-  }
-  return b as CompletionBackend;
-}
 
 const modelIdCheck = (v: unknown, path: readonly (string | number)[]) => {
   if (typeof v !== "string" || v === "") throw new InvalidOptionsError(`expected a non-empty string, got ${describeValue(v)}`, path);

@@ -14,7 +14,7 @@ import { convertToOpenAITool, isLangChainTool } from "@langchain/core/utils/func
 import { describeValue, InvalidArgumentError, InvalidMessageError, InvalidOptionsError } from "../../base/errors.js";
 import { OPTION_CHECKS, toolDefinitionName, type ToolChoice, type ToolDefinition } from "../../base/options.js";
 import type { AnyBuiltinToolName } from "../../base/tokens.js";
-import { GENERATION_CHECKS, generateChat, streamChat, type ChatOptions } from "../../backends/chat.js";
+import { checkBackend, GENERATION_CHECKS, generateChat, streamChat, type ChatOptions } from "../../backends/chat.js";
 import type { CompletionBackend, CompletionFinish } from "../../backends/types.js";
 import type { AssistantMessage } from "../../parse/types.js";
 import type { ChatMessage } from "../../prompt/messages.js";
@@ -209,12 +209,9 @@ export class ChatLlama extends BaseChatModel<ChatLlamaCallOptions, AIMessageChun
       else own[k] = v;
     }
     const settings = readAdapterSettings(own, ["fields"]);
-    const b = fields.backend as Partial<CompletionBackend> | undefined;
-    if (b === null || typeof b !== "object" || typeof b.stream !== "function" || typeof b.name !== "string") {
-      throw new InvalidArgumentError(`expected a CompletionBackend ({ name, stream(request) }, e.g. tgiBackend({ baseURL })), got ${describeValue(b)}`, ["fields", "backend"]);
-    }
+    const backend = checkBackend(fields.backend, ["fields", "backend"]);
     super(base as BaseChatModelParams);
-    this.backend = b as CompletionBackend;
+    this.backend = backend;
     this.settings = settings as LlamaCallSettings;
     this.builtinTools = builtinTools as AnyBuiltinToolName[] | undefined;
     this.generation = generation as ChatLlamaGenerationParams;
