@@ -250,7 +250,7 @@ const given = (v: unknown): boolean => v !== null && v !== undefined;
  *
  * | field | becomes |
  * |---|---|
- * | `messages` | the messages, as given |
+ * | `messages` | the messages, as given (an assistant message with several `tool_calls`: `splitToolCalls: true`) |
  * | `tools`, `tool_choice` (`auto`, `none`, `required`, a named function, `allowed_tools`) | `tools`, `toolChoice` (required / named: constrained decoding) |
  * | `llama_builtin_tools` (extension) | `builtinTools` |
  * | `max_completion_tokens` / `max_tokens` | `maxTokens` |

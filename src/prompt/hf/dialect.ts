@@ -3,7 +3,7 @@
  * (fixtures/llama-3.1-instruct.chat_template.jinja, and the other releases' in fixtures/templates/)
  * renders under transformers' Jinja setup. Each block below mirrors one block of the template, in
  * the template's order, so the two can be read side by side. Quirks are reproduced on purpose;
- * README.md lists them. What differs between releases is data (`versions.ts`), read here.
+ * docs/hf-dialect.md lists them. What differs between releases is data (`versions.ts`), read here.
  */
 import { InvalidMessageError, InvalidOptionsError, TemplateError } from "../../base/errors.js";
 import { writeContent, type NormalizedContent, type NormalizedMessage } from "../messages.js";

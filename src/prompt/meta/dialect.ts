@@ -3,7 +3,7 @@
  * `ToolUtils.encode_tool_call`), plus the system prompt its generators build when the tool/date
  * options are given. Unlike `hf`, nothing is trimmed and content is written exactly as given.
  *
- * Decisions where the reference leaves room (see README "The meta dialect"):
+ * Decisions where the reference leaves room (docs/meta-dialect.md):
  * - eom/eot: an assistant tool-call message ends with `<|eom_id|>` when its `stopReason` is "eom";
  *   any other given `stopReason` gives `<|eot_id|>`; without one, `<|eom_id|>` when the message calls a
  *   built-in tool (brave_search, wolfram_alpha, photogen, code_interpreter), `<|eot_id|>` for custom-only

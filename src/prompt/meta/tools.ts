@@ -89,6 +89,10 @@ export function atToolRoot<T>(root: ErrorPath, fn: () => T): T {
   }
 }
 
+/**
+ * True when `tool` is in Meta's shape: an object with a `tool_name` key. Only the shape is looked
+ * at, nothing is validated (see {@link parseMetaTool}); never throws (a revoked Proxy is `false`).
+ */
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
   try {
     return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
