@@ -3,7 +3,7 @@
  * on TGI's, vLLM's and llama.cpp's routes (each through its replay server, so the wire format and the
  * BOS handling are the real servers'), and a "model" that reads the prompt it receives and answers as
  * a Llama 3.1 Instruct model plausibly would:
- * - after a tool result (an `ipython` turn): a short text answer;
+ * - after a tool result (an `ipython` turn): a short text answer that quotes it;
  * - when the prompt offers `get_weather`: a JSON call to it (two cities asked → two calls);
  * - when it offers the built-in `brave_search`: a built-in call;
  * - otherwise: a greeting.
@@ -16,10 +16,13 @@ import { startLlamaCpp, startTgi, startVllm, type ModelServer } from "./llama-se
 export function docsModelReply(prompt: string): string[] {
   const turns = prompt.split("<|start_header_id|>");
   const last = turns[turns.length - 2] ?? ""; // the turn before the open assistant header
-  if (last.startsWith("ipython<|end_header_id|>")) return ["It is 18 °C and sunny in Paris.", "<|eot_id|>"];
+  if (last.startsWith("ipython<|end_header_id|>")) {
+    const result = last.slice("ipython<|end_header_id|>\n\n".length).replace("<|eot_id|>", "").trim();
+    return [`Here is what the tool says: ${result.slice(0, 200)}`, "<|eot_id|>"];
+  }
   const asked = turns.filter((t) => t.startsWith("user<|end_header_id|>")).pop() ?? "";
   if (prompt.includes('"name": "get_weather"')) {
-    const cities = ["Paris", "Oslo", "Tokyo", "Zürich"].filter((c) => asked.includes(c));
+    const cities = ["Paris", "Oslo", "Rome", "Tokyo", "Zürich"].filter((c) => asked.includes(c));
     const calls = (cities.length ? cities : ["Paris"]).map((city) => `{"name": "get_weather", "parameters": {"city": "${city}"}}`);
     return [calls.join("; "), "<|eot_id|>"];
   }
