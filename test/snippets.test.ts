@@ -14,6 +14,9 @@
  * `llama-prompt serve` (OpenAI clients at `http://127.0.0.1:8000/v1`) reach a serve the harness
  * starts in front of the stand-in model (TGI backend).
  *
+ * A line `console.log(a, b); // true "eom"` (a JSON literal per argument at the start of the
+ * comment) is a claim: the runnable copy throws when the values printed differ.
+ *
  * `SNIPPETS_LOG=1` lets the snippets print (to compare what they print with what the docs say).
  * The README stays a page for users: at most 15 KB.
  */
@@ -69,6 +72,58 @@ function extract(): Snippet[] {
   return snippets;
 }
 
+/** The arguments of a call's argument list, split at top-level commas (strings and brackets respected). */
+function topLevelArgs(list: string): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    if (quote !== undefined) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'" || c === "`") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0) {
+      args.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  args.push(list.slice(start));
+  return args.map((a) => a.trim());
+}
+
+/**
+ * A line `console.log(a, b); // true "eom"` claims what it prints: one JSON literal per argument
+ * (booleans, null, numbers, double-quoted strings) at the start of the comment. In the runnable
+ * copy it throws when the values printed are not those. Returns the code and how many claims it checks.
+ */
+function checkClaims(code: string, where: string): { code: string; claims: number } {
+  let claims = 0;
+  const lines = code.split("\n").map((line) => {
+    const m = /^(\s*)console\.log\((.*)\);\s*\/\/\s*(.*)$/.exec(line);
+    if (!m) return line;
+    const args = topLevelArgs(m[2]!);
+    const want: string[] = [];
+    const literal = /^(?:true|false|null|-?\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*")(?=\s|$|[:,;.)])/;
+    let rest = m[3]!;
+    for (let t = literal.exec(rest); t && want.length < args.length; t = literal.exec(rest)) {
+      want.push(t[0]);
+      rest = rest.slice(t[0].length).trimStart();
+    }
+    if (want.length === 0 || args.length !== want.length) return line;
+    claims++;
+    const expected = JSON.stringify(want.join(" "));
+    return (
+      `${m[1]}{ const got: unknown[] = [${args.join(", ")}]; console.log(...got); const printed = got.map((v) => JSON.stringify(v)).join(" "); ` +
+      `if (printed !== ${expected}) throw new Error(${JSON.stringify(`${where}: the docs say it prints ${want.join(" ")}, it printed `)} + printed); }`
+    );
+  });
+  return { code: lines.join("\n"), claims };
+}
+
 const LOCAL_SERVER = /http:\/\/(?:127\.0\.0\.1|localhost):8080/g;
 /** The address `llama-prompt serve` listens on by default, as OpenAI clients are given it. */
 const LOCAL_SERVE = /http:\/\/(?:127\.0\.0\.1|localhost):8000\/v1/g;
@@ -81,6 +136,8 @@ for (const s of snippets) writeFileSync(join(out, s.module), s.code);
 
 let model: DocsModel | undefined;
 let serve: RunningServer | undefined;
+/** How many `console.log(...); // <literals>` claims the runnable copies check. */
+let claims = 0;
 const saved: Record<string, string | undefined> = {};
 beforeAll(async () => {
   model = await startDocsModel();
@@ -91,7 +148,10 @@ beforeAll(async () => {
   }
   // Runnable copies point the docs' local-server address at the stand-in model.
   for (const s of snippets) {
-    if (s.run) writeFileSync(join(out, `run_${s.module}`), s.code.replace(LOCAL_SERVE, `${serve.url}/v1`).replace(LOCAL_SERVER, model.url));
+    if (!s.run) continue;
+    const { code, claims: n } = checkClaims(s.code, `${s.file}:${s.line}`);
+    claims += n;
+    writeFileSync(join(out, `run_${s.module}`), code.replace(LOCAL_SERVE, `${serve.url}/v1`).replace(LOCAL_SERVER, model.url));
   }
 });
 afterAll(async () => {
@@ -107,6 +167,10 @@ afterAll(async () => {
 describe("documentation snippets", () => {
   it("there are snippets to check", () => {
     expect(snippets.length).toBeGreaterThan(5);
+  });
+
+  it("the boolean results the snippets claim are checked when they run", () => {
+    expect(claims).toBeGreaterThanOrEqual(16);
   });
 
   it(`the README is at most ${README_MAX_BYTES} bytes (a page for users; the rest lives in docs/)`, () => {
