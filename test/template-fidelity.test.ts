@@ -197,3 +197,19 @@ describe("renderWithTemplate inputs", () => {
     }
   });
 });
+
+describe("addBos in renderWithTemplate", () => {
+  it("false leaves the leading BOS out, whether the template writes bos_token or the token itself", async () => {
+    const { renderWithTemplate } = await import("../src/template/index.js");
+    const viaVar = "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}";
+    const literal = "<|begin_of_text|>{% for m in messages %}{{ m.content }}{% endfor %}";
+    const msgs = [{ role: "user" as const, content: "Hi" }];
+    for (const t of [viaVar, literal]) {
+      expect(renderWithTemplate(t, msgs)).toBe("<|begin_of_text|>Hi");
+      expect(renderWithTemplate(t, msgs, { addBos: false })).toBe("Hi");
+      expect(renderWithTemplate(t, msgs, { addBos: true })).toBe("<|begin_of_text|>Hi");
+    }
+    // A template that writes no BOS is left as it is.
+    expect(renderWithTemplate("{% for m in messages %}{{ m.content }}{% endfor %}", msgs, { addBos: false })).toBe("Hi");
+  });
+});

@@ -24,7 +24,7 @@ import { fieldGuard, stripSpecialTokens } from "../prompt/special-tokens.js";
 import { strftime } from "./strftime.js";
 
 /** Options of {@link renderWithTemplate}. */
-export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "llamaVersion" | "toolPromptFormat" | "lossyTools"> {
+export interface TemplateRenderOptions extends Omit<RenderOptions, "dialect" | "llamaVersion" | "toolPromptFormat" | "lossyTools" | "splitToolCalls"> {
   /** `bos_token` (default `"<|begin_of_text|>"`). Written as given: it is meant to be a special token. */
   bosToken?: string;
   /** `eos_token` (default `"<|eot_id|>"`). Written as given: it is meant to be a special token. */
@@ -254,9 +254,11 @@ export function renderWithTemplate(template: string, messages: readonly ChatMess
 
   // Globals, unless a variable of the same name shadows them (as render kwargs do in transformers).
   const builtins = Object.fromEntries(Object.entries(globals(opts.dateString)).filter(([k]) => !(k in input)));
-  const out = run(tmpl, { ...builtins, ...input, ...fixed });
-  if (policy === "allow") return out;
-  return checkTemplateOutput(out, tmpl, template, input, { ...builtins, ...fixed }, own, policy);
+  const rendered = run(tmpl, { ...builtins, ...input, ...fixed });
+  const out = policy === "allow" ? rendered : checkTemplateOutput(rendered, tmpl, template, input, { ...builtins, ...fixed }, own, policy);
+  // addBos: false means what it means for renderPrompt: the prompt does not start with the BOS token
+  // (for a server that adds its own), whether the template writes bos_token or the token itself.
+  return opts.addBos || own.bosToken === "" || !out.startsWith(own.bosToken) ? out : out.slice(own.bosToken.length);
 }
 
 // ---------------------------------------------------------------------------------------------
