@@ -60,7 +60,7 @@ export function isSpecialTokenId(id: number): boolean {
 }
 
 /** The source of a regex matching any Llama 3.1 special token written as text (reserved: 0..247 only). */
-const SPECIAL_TOKEN_SOURCE =
+export const SPECIAL_TOKEN_SOURCE =
   "<\\|(?:begin_of_text|end_of_text|finetune_right_pad_id|start_header_id|end_header_id|eom_id|eot_id|python_tag|reserved_special_token_(?:24[0-7]|2[0-3]\\d|1\\d\\d|[1-9]?\\d))\\|>";
 
 /**

@@ -10,7 +10,7 @@
  */
 import { formatPath, SpecialTokenError, type ErrorPath } from "../base/errors.js";
 import type { SpecialTokenPolicy } from "../base/options.js";
-import { findSpecialToken, specialTokenRegExp } from "../base/tokens.js";
+import { findSpecialToken, SPECIAL_TOKEN_SOURCE } from "../base/tokens.js";
 import { plainJson } from "../base/python.js";
 
 export type { SpecialTokenPolicy };
@@ -49,7 +49,7 @@ export function fieldGuard(policy: SpecialTokenPolicy, role?: string): ((s: stri
   };
 }
 
-const TOKEN_AT_END = new RegExp(`(?:${specialTokenRegExp().source})$`);
+const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_SOURCE})$`);
 
 /**
  * Removes every special token, including those that removing another one forms
@@ -74,7 +74,7 @@ function withExtra(extra: ExtraTokens): { find: RegExp; atEnd: RegExp } {
   const key = extra.join("\u0000");
   let r = EXTRA.get(key);
   if (r === undefined) {
-    const source = `${specialTokenRegExp().source}|${extra.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}`;
+    const source = `${SPECIAL_TOKEN_SOURCE}|${extra.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}`;
     r = { find: new RegExp(source), atEnd: new RegExp(`(?:${source})$`) };
     EXTRA.set(key, r);
   }
