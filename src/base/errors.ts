@@ -95,7 +95,7 @@ export function describeValue(v: unknown): string {
 }
 
 /** `v` as message text: a string as it is, anything else described. Never throws. */
-function textOf(v: unknown): string {
+export function textOf(v: unknown): string {
   return typeof v === "string" ? v : describeValue(v);
 }
 

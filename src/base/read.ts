@@ -14,6 +14,11 @@ export function safeIsArray(v: unknown): v is unknown[] {
   }
 }
 
+/** A non-null object that is not an array (a record of properties); never throws. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !safeIsArray(v);
+}
+
 /**
  * `obj[key]`, read once; when the read throws (a getter, a Proxy trap), `makeError` builds the typed
  * error, which is thrown with the original as its `cause`.

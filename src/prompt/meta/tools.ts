@@ -3,8 +3,8 @@
  * `{ tool_name, description, parameters: { name: { param_type, description, required, default } } }`,
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
-import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, type ErrorPath } from "../../base/errors.js";
-import { safeIsArray } from "../../base/read.js";
+import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, textOf, type ErrorPath } from "../../base/errors.js";
+import { isRecord, safeIsArray } from "../../base/read.js";
 import { plainJson } from "../../base/python.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -59,7 +59,6 @@ export class MetaToolError extends LlamaPromptError {
   /** What is wrong, without the path prefix. */
   readonly detail: string;
   constructor(message: string, toolName: string | undefined, path: ErrorPath, property?: string, root: ErrorPath = ["tool"]) {
-    const text = (v: unknown) => (typeof v === "string" ? v : describeValue(v));
     // Constructors never throw, whatever they are given (hostile-argument tests check it).
     const rel: ErrorPath = safeIsArray(path) ? path : [];
     let full: ErrorPath;
@@ -68,11 +67,11 @@ export class MetaToolError extends LlamaPromptError {
     } catch {
       full = ["tool"];
     }
-    super("INVALID_TOOL_DEFINITION", `${formatPath(full)}: tool${toolName ? ` "${text(toolName)}"` : ""}: ${text(message)}`, { path: full });
+    super("INVALID_TOOL_DEFINITION", `${formatPath(full)}: tool${toolName ? ` "${textOf(toolName)}"` : ""}: ${textOf(message)}`, { path: full });
     this.toolName = toolName;
     this.property = property;
     this.toolPath = rel;
-    this.detail = text(message);
+    this.detail = textOf(message);
   }
 }
 
@@ -95,14 +94,10 @@ export function atToolRoot<T>(root: ErrorPath, fn: () => T): T {
  */
 export function isMetaTool(tool: unknown): tool is MetaToolDefinition {
   try {
-    return tool !== null && typeof tool === "object" && !Array.isArray(tool) && "tool_name" in tool;
+    return isRecord(tool) && "tool_name" in tool;
   } catch {
     return false; // a revoked Proxy
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /**
@@ -117,19 +112,13 @@ function snapshot(tool: unknown): unknown {
  * A parameter (property) named `__proto__` cannot be carried through plain objects: zod's record
  * parsing and ordinary assignment drop it silently. It is refused, naming the property, rather than lost.
  */
-const FORBIDDEN_PARAMETER_NAME = "__proto__";
+const PROTO = "__proto__";
 
-function hasOwn(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
-}
-
-function forbiddenParameterError(toolName: string | undefined, path: ErrorPath): MetaToolError {
-  return new MetaToolError(
-    `a parameter cannot be named "${FORBIDDEN_PARAMETER_NAME}" (it would be dropped from the JavaScript object); rename it`,
-    toolName,
-    path,
-    FORBIDDEN_PARAMETER_NAME,
-  );
+/** Refuses a parameter named `__proto__` among the own keys of `params` (at `path`, inside the tool). */
+function refuseProto(params: object, tool: string, path: ErrorPath): void {
+  if (Object.hasOwn(params, PROTO)) {
+    throw new MetaToolError(`a parameter cannot be named "${PROTO}" (it would be dropped from the JavaScript object); rename it`, tool, [...path, PROTO], PROTO);
+  }
 }
 
 /**
@@ -140,47 +129,46 @@ export function parseMetaTool(tool: unknown): MetaToolDefinition {
   return checkMetaTool(snapshot(tool));
 }
 
+/** {@link parseMetaTool} of a plain-data snapshot. */
 function checkMetaTool(t: unknown): MetaToolDefinition {
   if (!isRecord(t)) throw new MetaToolError(`expected a Meta tool definition object, got ${describeValue(t)}`, undefined, []);
-  const name = typeof t.tool_name === "string" && t.tool_name !== "" ? t.tool_name : undefined;
-  if (name === undefined) throw new MetaToolError(`tool_name must be a non-empty string, got ${describeValue(t.tool_name)}`, undefined, ["tool_name"]);
+  const name = t.tool_name;
+  if (typeof name !== "string" || name === "") throw new MetaToolError(`tool_name must be a non-empty string, got ${describeValue(name)}`, undefined, ["tool_name"]);
+  /** Unless `ok`: the MetaToolError "`what`, got `value`" at `path`, naming the tool (and `property`). */
+  function need(ok: boolean, what: string, value: unknown, path: ErrorPath, property?: string): asserts ok {
+    if (!ok) throw new MetaToolError(`${what}, got ${describeValue(value)}`, name as string, path, property);
+  }
+  const nullableString = (v: unknown, path: ErrorPath, property?: string): string | null | undefined => {
+    need(v === undefined || v === null || typeof v === "string", "expected a string or null", v, path, property);
+    return v;
+  };
   const out: MetaToolDefinition = { tool_name: name };
-  if ("description" in t) out.description = nullableString(t.description, name, ["description"]);
+  if ("description" in t) out.description = nullableString(t.description, ["description"]);
   if ("parameters" in t) {
     const params = t.parameters;
     if (params === null) out.parameters = null;
-    else if (!isRecord(params)) throw new MetaToolError(`parameters must be an object (parameter name → definition), got ${describeValue(params)}`, name, ["parameters"]);
     else {
-      if (hasOwn(params, FORBIDDEN_PARAMETER_NAME)) throw forbiddenParameterError(name, ["parameters", FORBIDDEN_PARAMETER_NAME]);
+      need(isRecord(params), "parameters must be an object (parameter name → definition)", params, ["parameters"]);
+      refuseProto(params, name, ["parameters"]);
       const checked: Record<string, MetaToolParamDefinition> = {};
-      for (const [pname, p] of Object.entries(params)) checked[pname] = checkParam(p, name, pname);
+      for (const [pname, p] of Object.entries(params)) {
+        const at = ["parameters", pname];
+        need(isRecord(p), "expected a parameter definition object", p, at, pname);
+        need(typeof p.param_type === "string", "param_type must be a string", p.param_type, [...at, "param_type"], pname);
+        const param: MetaToolParamDefinition = { param_type: p.param_type };
+        if ("description" in p) param.description = nullableString(p.description, [...at, "description"], pname);
+        const required = p.required;
+        if (required !== undefined) {
+          need(required === null || typeof required === "boolean", "required must be a boolean or null", required, [...at, "required"], pname);
+          param.required = required;
+        }
+        if ("default" in p) param.default = p.default;
+        checked[pname] = param;
+      }
       out.parameters = checked;
     }
   }
   return out;
-}
-
-function checkParam(p: unknown, tool: string, pname: string): MetaToolParamDefinition {
-  const at = ["parameters", pname];
-  if (!isRecord(p)) throw new MetaToolError(`expected a parameter definition object, got ${describeValue(p)}`, tool, at, pname);
-  if (typeof p.param_type !== "string") {
-    throw new MetaToolError(`param_type must be a string, got ${describeValue(p.param_type)}`, tool, [...at, "param_type"], pname);
-  }
-  const out: MetaToolParamDefinition = { param_type: p.param_type };
-  if ("description" in p) out.description = nullableString(p.description, tool, [...at, "description"], pname);
-  if ("required" in p && p.required !== undefined) {
-    if (p.required !== null && typeof p.required !== "boolean") {
-      throw new MetaToolError(`required must be a boolean or null, got ${describeValue(p.required)}`, tool, [...at, "required"], pname);
-    }
-    out.required = p.required;
-  }
-  if ("default" in p) out.default = p.default;
-  return out;
-}
-
-function nullableString(v: unknown, tool: string, path: ErrorPath, property?: string): string | null | undefined {
-  if (v === undefined || v === null || typeof v === "string") return v;
-  throw new MetaToolError(`expected a string or null, got ${describeValue(v)}`, tool, path, property);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,12 +191,13 @@ const TO_JSON_SCHEMA: Record<string, string> = {
   object: "object",
 };
 
-const JSON_SCHEMA_TYPES = new Set(["string", "integer", "number", "boolean", "array", "object"]);
+/** JSON Schema types a Meta parameter can carry (its `param_type`, as written). */
+const JSON_SCHEMA_TYPES = ["string", "integer", "number", "boolean", "array", "object"];
 
-/** Keywords of a property schema that carry no meaning for the model and are dropped silently. */
-const IGNORED_PROPERTY_KEYWORDS = new Set(["title"]);
-/** Keywords of the `parameters` schema besides type/properties/required that are dropped silently. */
-const IGNORED_PARAMETERS_KEYWORDS = new Set(["title", "$schema", "additionalProperties", "description"]);
+/** Keywords a property schema may carry: what Meta's shape keeps, and `title` (no meaning for the model, dropped silently). */
+const PROPERTY_KEYWORDS = ["type", "description", "default", "title"];
+/** Keywords the `parameters` schema may carry: type/properties/required, and those dropped silently. */
+const PARAMETERS_KEYWORDS = ["type", "properties", "required", "title", "$schema", "additionalProperties", "description"];
 
 /** Options of {@link openAIToolToMeta}. */
 export interface OpenAIToMetaOptions {
@@ -237,7 +226,7 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
   for (const [name, p] of Object.entries(t.parameters ?? {})) {
     const key = p.param_type.trim().toLowerCase();
     // own keys only: "constructor", "__proto__", "tostring" are not types
-    const type = hasOwn(TO_JSON_SCHEMA, key) ? TO_JSON_SCHEMA[key] : undefined;
+    const type = Object.hasOwn(TO_JSON_SCHEMA, key) ? TO_JSON_SCHEMA[key] : undefined;
     if (type === undefined) {
       throw new MetaToolError(
         `param_type ${JSON.stringify(p.param_type)} has no JSON Schema equivalent (known: ${Object.keys(TO_JSON_SCHEMA).join(", ")})`,
@@ -285,70 +274,55 @@ export function lossyOption(options: unknown): boolean {
 }
 
 function convertOpenAITool(tool: unknown, lossyTools: boolean): MetaToolDefinition {
-  const options = { lossyTools };
-  if (tool === null || typeof tool !== "object" || Array.isArray(tool)) {
-    throw new MetaToolError("expected an OpenAI tool object", undefined, []);
-  }
-  const o = tool as Record<string, unknown>;
-  const wrapped = o.type === "function" && o.function !== null && typeof o.function === "object";
-  const fn = (wrapped ? o.function : o) as Record<string, unknown>;
+  if (!isRecord(tool)) throw new MetaToolError("expected an OpenAI tool object", undefined, []);
+  const wrapped = tool.type === "function" && tool.function !== null && typeof tool.function === "object";
+  const fn = (wrapped ? tool.function : tool) as Record<string, unknown>;
   const base: (string | number)[] = wrapped ? ["function"] : [];
   const name = fn.name;
   if (typeof name !== "string" || name === "") throw new MetaToolError("name must be a non-empty string", undefined, [...base, "name"]);
   const fail = (msg: string, path: (string | number)[], property?: string): never => {
     throw new MetaToolError(msg, name, [...base, ...path], property);
   };
-  if (fn.description !== undefined && fn.description !== null && typeof fn.description !== "string") {
-    fail("description must be a string", ["description"]);
-  }
-  const out: MetaToolDefinition = { tool_name: name };
-  if (typeof fn.description === "string") out.description = fn.description;
-  const params = fn.parameters;
-  out.parameters = {};
-  if (params === undefined || params === null) return out;
-  if (typeof params !== "object" || Array.isArray(params)) return fail("parameters must be a JSON Schema object", ["parameters"]);
-  const ps = params as Record<string, unknown>;
+  const cannot = (k: string, path: (string | number)[], pname?: string) =>
+    fail(`${pname === undefined ? "" : `property "${pname}": `}the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, [...path, k], pname);
+  const description = fn.description;
+  if (description !== undefined && description !== null && typeof description !== "string") fail("description must be a string", ["description"]);
+  const parameters: Record<string, MetaToolParamDefinition> = {};
+  const out: MetaToolDefinition = typeof description === "string" ? { tool_name: name, description, parameters } : { tool_name: name, parameters };
+  const ps = fn.parameters;
+  if (ps === undefined || ps === null) return out;
+  if (!isRecord(ps)) return fail("parameters must be a JSON Schema object", ["parameters"]);
   if (ps.type !== undefined && ps.type !== "object") fail(`parameters.type must be "object", got ${JSON.stringify(ps.type)}`, ["parameters", "type"]);
-  for (const k of Object.keys(ps)) {
-    if (k !== "type" && k !== "properties" && k !== "required" && !IGNORED_PARAMETERS_KEYWORDS.has(k) && !options.lossyTools) {
-      fail(`the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, ["parameters", k]);
-    }
-  }
+  for (const k of Object.keys(ps)) if (!lossyTools && !PARAMETERS_KEYWORDS.includes(k)) cannot(k, ["parameters"]);
   const props = ps.properties ?? {};
-  if (props === null || typeof props !== "object" || Array.isArray(props)) return fail("properties must be an object", ["parameters", "properties"]);
-  if (hasOwn(props, FORBIDDEN_PARAMETER_NAME)) throw forbiddenParameterError(name, [...base, "parameters", "properties", FORBIDDEN_PARAMETER_NAME]);
+  if (!isRecord(props)) return fail("properties must be an object", ["parameters", "properties"]);
+  refuseProto(props, name, [...base, "parameters", "properties"]);
   const required = ps.required ?? [];
   if (!Array.isArray(required) || !required.every((r) => typeof r === "string")) {
     return fail("required must be an array of property names", ["parameters", "required"]);
   }
   for (const r of required as string[]) {
-    if (!Object.prototype.hasOwnProperty.call(props, r)) fail(`required names "${r}", which is not a property`, ["parameters", "required"], r);
+    if (!Object.hasOwn(props, r)) fail(`required names "${r}", which is not a property`, ["parameters", "required"], r);
   }
-  for (const [pname, schema] of Object.entries(props as Record<string, unknown>)) {
+  for (const [pname, s] of Object.entries(props)) {
     const at = ["parameters", "properties", pname];
-    if (schema === null || typeof schema !== "object" || Array.isArray(schema)) fail("must be a JSON Schema object", at, pname);
-    const s = schema as Record<string, unknown>;
-    if (typeof s.type !== "string" || !JSON_SCHEMA_TYPES.has(s.type)) {
+    if (!isRecord(s)) return fail("must be a JSON Schema object", at, pname);
+    const type = s.type;
+    if (typeof type !== "string" || !JSON_SCHEMA_TYPES.includes(type)) {
       fail(
-        `property "${pname}" needs a single JSON Schema type (string, integer, number, boolean, array or object), got ${s.type === undefined ? "none" : JSON.stringify(s.type)}`,
+        `property "${pname}" needs a single JSON Schema type (string, integer, number, boolean, array or object), got ${type === undefined ? "none" : JSON.stringify(type)}`,
         [...at, "type"],
         pname,
       );
     }
-    for (const k of Object.keys(s)) {
-      if (k === "type" || k === "description" || k === "default" || IGNORED_PROPERTY_KEYWORDS.has(k)) continue;
-      if (!options.lossyTools) {
-        fail(`property "${pname}": the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, [...at, k], pname);
-      }
-    }
-    if (s.description !== undefined && s.description !== null && typeof s.description !== "string") {
-      fail(`property "${pname}": description must be a string`, [...at, "description"], pname);
-    }
-    const p: MetaToolParamDefinition = { param_type: s.type as string };
-    if (typeof s.description === "string") p.description = s.description;
+    for (const k of Object.keys(s)) if (!lossyTools && !PROPERTY_KEYWORDS.includes(k)) cannot(k, at, pname);
+    const d = s.description;
+    if (d !== undefined && d !== null && typeof d !== "string") fail(`property "${pname}": description must be a string`, [...at, "description"], pname);
+    const p: MetaToolParamDefinition = { param_type: type as string };
+    if (typeof d === "string") p.description = d;
     p.required = (required as string[]).includes(pname);
     if (s.default !== undefined) p.default = s.default;
-    out.parameters[pname] = p;
+    parameters[pname] = p;
   }
   return out;
 }
@@ -356,6 +330,10 @@ function convertOpenAITool(tool: unknown, lossyTools: boolean): MetaToolDefiniti
 /** A Meta tool as given (validated), or an OpenAI tool converted with {@link openAIToolToMeta}. */
 export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions | null = {}): MetaToolDefinition {
   const lossy = lossyOption(options);
-  const t = snapshot(tool);
-  return isMetaTool(t) ? checkMetaTool(t) : convertOpenAITool(t, lossy);
+  return metaToolOf(snapshot(tool), lossy);
+}
+
+/** {@link toMetaTool} of a plain-data snapshot (a tool definition as the options check returns it). */
+export function metaToolOf(t: unknown, lossyTools: boolean): MetaToolDefinition {
+  return isMetaTool(t) ? checkMetaTool(t) : convertOpenAITool(t, lossyTools);
 }
