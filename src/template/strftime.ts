@@ -4,9 +4,9 @@
  * month names in the runtime's locale (`Sept` in en-GB); this one writes what Python writes.
  */
 import { TemplateRenderError } from "../base/errors.js";
+import { MONTHS } from "../prompt/date.js";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 const pad = (n: number, width: number, padChar: string): string => (padChar === "" ? String(n) : String(n).padStart(width, padChar));
 

@@ -11,6 +11,7 @@ import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { DEFAULT_DATE_STRING, IMAGE_TOKEN } from "../../base/tokens.js";
+import { dayMonthYear } from "../date.js";
 import { splitToolCalls } from "./split-calls.js";
 import { HF_TEMPLATES, type HfTemplateData } from "./versions.js";
 
@@ -217,8 +218,6 @@ function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, 
 
 const DATE_SOURCE = { path: ["options", "dateString"] };
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /**
  * The template's `Today Date:`: a string as given; a Date as `strftime("%d %b %Y")` in local time
  * (what transformers' `strftime_now` does: `datetime.now().strftime(...)`); no date: the
@@ -240,5 +239,5 @@ export function strftimeDayMonthYear(date: Date): string {
   if (year < 1 || year > 9999) {
     throw new InvalidOptionsError(`a Date in year ${year}: the template's strftime writes years 1 to 9999 only`, ["options", "dateString"]);
   }
-  return `${String(date.getDate()).padStart(2, "0")} ${MONTHS[date.getMonth()]} ${year}`;
+  return dayMonthYear(date, false);
 }

@@ -11,17 +11,13 @@ import { atToolRoot, lossyOption, toMetaTool, type MetaToolDefinition, type Open
 import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
 import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
 import { safeIsArray } from "../../base/read.js";
+import { dayMonthYear } from "../date.js";
 
 /** A custom tool in Meta's shape or OpenAI's (converted with `openAIToolToMeta`). */
 export type AnyToolDefinition = MetaToolDefinition | OpenAIFunctionTool | ToolDefinition;
 
 /** Names the reference treats as built-in tools (`BuiltinTool`). */
 export const META_BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "photogen", "code_interpreter"] as const;
-
-const MONTHS = [
-  "January", "February", "March", "April", "May", "June",
-  "July", "August", "September", "October", "November", "December",
-];
 
 /**
  * `date.strftime("%d %B %Y")` in the C/English locale, local time: `"05 March 2025"`.
@@ -31,8 +27,7 @@ export function formatMetaDate(date: Date = new Date()): string {
   if (!isValidDate(date)) {
     throw new InvalidOptionsError(`expected a valid Date, got ${describeDate(date)}`, ["date"]);
   }
-  const D = Date.prototype;
-  return `${String(D.getDate.call(date)).padStart(2, "0")} ${MONTHS[D.getMonth.call(date)]} ${D.getFullYear.call(date)}`;
+  return dayMonthYear(date, true);
 }
 
 /**
