@@ -98,6 +98,11 @@ export class SegmentBuilder {
     return this;
   }
 
+  /** Appends a message header: `<|start_header_id|>{role}<|end_header_id|>\n\n`. */
+  header(role: string): this {
+    return this.special("<|start_header_id|>").text(role).special("<|end_header_id|>").text("\n\n");
+  }
+
   /** Appends a special token. */
   special(token: SegmentTokenName): this {
     this.flush();

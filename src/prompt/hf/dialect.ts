@@ -70,11 +70,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     }
     if (version.vision) refuseImages(carrier.content, "the first user message, which carries the tools (toolsInUserMessage)");
     messages = messages.slice(1);
-    out.special("<|start_header_id|>").text("user").special("<|end_header_id|>").text("\n\n");
-    out.text("Given the following functions, please respond with a JSON for a function call ");
-    out.text("with its proper arguments that best answers the given prompt.\n\n");
-    out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
+    writeTools(out.header("user"), tools, "Given the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\n");
     writeContent(out, carrier.content, "\n", carrier.index, "user", true);
     out.special("<|eot_id|>");
   }
@@ -82,7 +78,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   for (const message of messages) {
     switch (message.kind) {
       case "text":
-        out.special("<|start_header_id|>").text(message.role).special("<|end_header_id|>").text("\n\n");
+        out.header(message.role);
         if (version.vision) writeVisionContent(out, message.content, message.index, message.role);
         else writeContent(out, message.content, "\n", message.index, message.role, true);
         out.special("<|eot_id|>");
@@ -91,7 +87,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
         writeToolCall(out, message, builtin);
         break;
       case "tool_result": {
-        out.special("<|start_header_id|>").text("ipython").special("<|end_header_id|>").text("\n\n");
+        out.header("ipython");
         const c = message.content;
         // Strings are "iterable" in Jinja, so a string result is JSON-quoted like a mapping or list.
         const iterable = typeof c === "string" || (c !== null && typeof c === "object");
@@ -115,7 +111,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
   }
 
   if (opts.addGenerationPrompt) {
-    out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
+    out.header("assistant");
   }
   // Vision prompts also guard <|image|> written as text: the Vision tokenizer reads it as an image slot.
   return out.build(opts.specialTokens, version.vision ? [IMAGE_TOKEN] : undefined);
@@ -166,20 +162,26 @@ function writeVisionContent(out: SegmentBuilder, content: NormalizedContent, ind
 function writeSystem(out: SegmentBuilder, opts: ResolvedRenderOptions, version: HfTemplateData, system: Extract<NormalizedMessage, { kind: "text" }> | undefined): void {
   const tools = opts.tools;
   const builtin = opts.builtinTools;
-  out.special("<|start_header_id|>").text("system").special("<|end_header_id|>").text("\n\n");
+  out.header("system");
   if (builtin !== null || tools !== null) out.text("Environment: ipython\n");
   if (builtin !== null) {
     out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
   }
-  out.text("Cutting Knowledge Date: December 2023\n");
-  out.text("Today Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
+  out.text("Cutting Knowledge Date: December 2023\nToday Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
   if (tools !== null && !opts.toolsInUserMessage) {
-    out.text("You have access to the following functions. To call a function, please respond with JSON for a function call.");
-    out.text(JSON_CALL_INSTRUCTIONS);
-    for (const [i, t] of tools.entries()) out.text(pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]), { path: ["options", "tools", i], value: t }).text("\n\n");
+    writeTools(out, tools, "You have access to the following functions. To call a function, please respond with JSON for a function call.");
   }
   if (system !== undefined) writeContent(out, system.content, "\n", system.index, "system", true);
   out.special("<|eot_id|>");
+}
+
+/** The custom tools' instructions (`intro`, then how to call), and each tool as `tojson(indent=4)`. */
+function writeTools(out: SegmentBuilder, tools: readonly object[], intro: string): void {
+  out.text(intro + JSON_CALL_INSTRUCTIONS);
+  tools.forEach((t, i) => {
+    const path = ["options", "tools", i];
+    out.text(pyJsonDumps(t, { indent: 4 }, path), { path, value: t }).text("\n\n");
+  });
 }
 
 /** An assistant tool call: built-in syntax for an enabled built-in, else JSON; one call per message. */
@@ -195,7 +197,7 @@ function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, 
   }
   const call = message.calls[0]!;
   const source = { path: call.argumentsPath, role: "assistant", value: call.arguments };
-  out.special("<|start_header_id|>").text("assistant").special("<|end_header_id|>").text("\n\n");
+  out.header("assistant");
   if (builtin !== null && builtin.includes(call.name)) {
     const args = Object.entries(call.arguments).map(([k, v]) => {
       if (typeof v !== "string") {

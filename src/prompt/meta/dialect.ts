@@ -41,18 +41,18 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
     const pre = systemPreamble(messages, opts, format, opts.lossyTools);
     rest = pre.rest;
-    header(out, "system").pieces(pre.system, pre.trimNewlines ? (c) => c === "\n" : undefined).special("<|eot_id|>");
-    if (pre.toolsUser !== undefined) header(out, "user").text(pre.toolsUser, { ...TOOLS_SOURCE, value: opts.tools }).special("<|eot_id|>");
+    out.header("system").pieces(pre.system, pre.trimNewlines ? (c) => c === "\n" : undefined).special("<|eot_id|>");
+    if (pre.toolsUser !== undefined) out.header("user").text(pre.toolsUser, { ...TOOLS_SOURCE, value: opts.tools }).special("<|eot_id|>");
   }
 
   for (const m of rest) {
     switch (m.kind) {
       case "text":
         // A parsed assistant turn that stopped with <|eom_id|> keeps it: the model expects to continue.
-        writeContent(header(out, m.role), m.content, "", m.index, m.role).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
+        writeContent(out.header(m.role), m.content, "", m.index, m.role).special(m.stopReason === "eom" ? "<|eom_id|>" : "<|eot_id|>");
         break;
       case "tool_result": {
-        header(out, "ipython");
+        out.header("ipython");
         const c = m.content;
         const at = ["messages", m.index, "content"];
         // A string, or text parts (encoded back to back as ChatFormat does), is written as is.
@@ -62,7 +62,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
         break;
       }
       case "tool_call": {
-        header(out, "assistant");
+        out.header("assistant");
         if (m.calls[0]?.name === "code_interpreter") out.special("<|python_tag|>");
         writeContent(out, m.content, "", m.index, "assistant");
         for (const call of m.calls) {
@@ -77,16 +77,12 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
     }
   }
 
-  if (opts.addGenerationPrompt) header(out, "assistant");
+  if (opts.addGenerationPrompt) out.header("assistant");
   return out.build(opts.specialTokens);
 }
 
 const TOOLS_SOURCE = { path: ["options", "tools"] };
 const DATE_SOURCE = { path: ["options", "dateString"] };
-
-function header(out: SegmentBuilder, role: string): SegmentBuilder {
-  return out.special("<|start_header_id|>").text(role).special("<|end_header_id|>").text("\n\n");
-}
 
 function endsWithEom(m: Extract<NormalizedMessage, { kind: "tool_call" }>): boolean {
   if (m.stopReason !== undefined) return m.stopReason === "eom";
