@@ -9,8 +9,8 @@
  */
 import { describeValue, InvalidMessageError, type ErrorPath } from "../base/errors.js";
 import { isPySpace, MAX_JSON_VALUES, plainJson, pyStrip } from "../base/python.js";
-import { readLength } from "../base/read.js";
-import { isToolName, TOOL_NAME_RULE } from "../base/tokens.js";
+import { checkToolName } from "../base/options.js";
+import { isRecord, readLength, readProperty, safeIsArray } from "../base/read.js";
 import type { Piece, SegmentBuilder } from "./segments.js";
 import { fieldGuard, type SpecialTokenPolicy } from "./special-tokens.js";
 
@@ -215,56 +215,36 @@ const STOP_REASONS: readonly string[] = ["eot", "eom", "end_of_text", "length", 
 
 const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidMessageError(message, path, options);
 
+/** `obj[key]` of the caller's input, read once; a read that throws is an `InvalidMessageError`. */
+const read = (obj: object, key: string | number, path: ErrorPath): unknown => readProperty(obj, key, path, invalid);
+
 /** One normalisation: the policy and the value budget shared by every message. */
 interface Reader {
   policy: SpecialTokenPolicy;
   budget: { left: number };
   /** The per-field guard of each role (see `fieldGuard`), made once. */
-  guards: Map<string, ((s: string, path: ErrorPath) => string) | undefined>;
+  guards: Record<string, (s: string, path: ErrorPath) => string>;
 }
 
+/** The per-field special-token guard of `role`'s strings (none under `"allow"`). */
 function guardFor(r: Reader, role: string): ((s: string, path: ErrorPath) => string) | undefined {
-  if (r.policy === "allow") return undefined;
-  if (!r.guards.has(role)) r.guards.set(role, fieldGuard(r.policy, role));
-  return r.guards.get(role);
+  return r.policy === "allow" ? undefined : (r.guards[role] ??= fieldGuard(r.policy, role)!);
 }
 
-function read(obj: object, key: string | number, path: ErrorPath): unknown {
-  try {
-    return (obj as Record<string | number, unknown>)[key];
-  } catch (cause) {
-    throw invalid("could not be read (a getter or Proxy trap threw)", [...path, key], { cause });
-  }
-}
-
-/** `Array.isArray`, false for a value that cannot be inspected (a revoked Proxy: its reads fail later). */
-function isArray(v: unknown): v is unknown[] {
-  try {
-    return Array.isArray(v);
-  } catch {
-    return false;
-  }
-}
-
-function isObject(v: unknown): v is object {
-  return v !== null && typeof v === "object" && !isArray(v);
-}
-
-function spend(r: Reader, path: ErrorPath, n = 1): void {
-  if ((r.budget.left -= n) < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
-}
-
-/** The length of an input array, spent from the budget up front (a Proxy can claim any length). */
-function arrayLength(r: Reader, arr: object, path: ErrorPath): number {
+/**
+ * Reads each item of the input array `arr` (at `path`), its length spent from the budget up front
+ * (a Proxy can claim any length), and hands it to `each` with its path.
+ */
+function eachItem(r: Reader, arr: object, path: ErrorPath, each: (item: unknown, at: ErrorPath) => void): void {
   const n = readLength(arr, path, invalid);
-  spend(r, path, n);
-  return n;
+  if ((r.budget.left -= n) < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
+  for (let i = 0; i < n; i++) each(read(arr, i, path), [...path, i]);
 }
 
-/** A string written as message text: the per-field special-token check (or strip) applied. */
-function text(r: Reader, s: string, path: ErrorPath, role: string): string {
+/** A string written as message text (the field `key` of `at`): the per-field special-token check (or strip) applied. */
+function text(r: Reader, s: string, at: ErrorPath, key: string, role: string): string {
   const guard = guardFor(r, role);
-  return guard === undefined ? s : guard(s, path);
+  return guard === undefined ? s : guard(s, [...at, key]);
 }
 
 /** A JSON value (tool arguments, tool output): snapshot as plain data, each string checked. */
@@ -279,21 +259,17 @@ function json(r: Reader, v: unknown, path: ErrorPath, role: string): unknown {
  * `SpecialTokenError` for a token under `"reject"`.
  */
 export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy = "allow"): NormalizedMessage[] {
-  if (!isArray(messages)) {
+  if (!safeIsArray(messages)) {
     throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
-  const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: new Map() };
-  const n = arrayLength(r, messages, ["messages"]);
+  const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: {} };
   const out: NormalizedMessage[] = [];
-  for (let index = 0; index < n; index++) {
-    out.push(normalizeMessage(r, read(messages, index, ["messages"]), index));
-  }
+  eachItem(r, messages, ["messages"], (m, at) => out.push(normalizeMessage(r, m, at, out.length)));
   return out;
 }
 
-function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMessage {
-  const at: ErrorPath = ["messages", index];
-  if (!isObject(raw)) {
+function normalizeMessage(r: Reader, raw: unknown, at: ErrorPath, index: number): NormalizedMessage {
+  if (!isRecord(raw)) {
     throw invalid(`expected a message object, got ${raw === undefined ? "undefined (a hole in a sparse array?)" : describeValue(raw)}`, at);
   }
   const role = read(raw, "role", at);
@@ -307,7 +283,7 @@ function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMes
       return { kind: "text", index, role: name, content };
     }
     case "assistant":
-      return normalizeAssistant(r, raw, index);
+      return normalizeAssistant(r, raw, at, index);
     case "tool":
     case "ipython":
     case "function": {
@@ -317,59 +293,50 @@ function normalizeMessage(r: Reader, raw: unknown, index: number): NormalizedMes
       const name = optionalString(raw, "name", at);
       return { kind: "tool_result", index, role: "ipython", content: json(r, content, [...at, "content"], "ipython"), toolCallId, name };
     }
-    default:
-      throw invalid(
-        role === undefined
-          ? `"role" is missing; expected one of ${ROLES}`
-          : typeof role === "string"
-            ? `unknown role ${describeValue(role)}; expected one of ${ROLES}`
-            : `expected one of ${ROLES}, got ${describeValue(role)}`,
-        [...at, "role"],
-      );
   }
+  throw invalid(
+    role === undefined
+      ? `"role" is missing; expected one of ${ROLES}`
+      : typeof role === "string"
+        ? `unknown role ${describeValue(role)}; expected one of ${ROLES}`
+        : `expected one of ${ROLES}, got ${describeValue(role)}`,
+    [...at, "role"],
+  );
 }
 
 /** `content`: a string or parts; `undefined` when absent or null (the caller decides). */
 function readContent(r: Reader, raw: object, at: ErrorPath, role: string): NormalizedContent | undefined {
   const v = read(raw, "content", at);
-  if (typeof v === "string") return r.policy === "allow" ? v : text(r, v, [...at, "content"], role);
+  if (typeof v === "string") return text(r, v, at, "content", role);
   if (v === null || v === undefined) return undefined;
   const path = [...at, "content"];
-  if (isArray(v)) return readParts(r, v, path, role);
-  throw invalid(`expected a string or an array of content parts ({type: "text", text}), got ${describeValue(v)}`, path);
-}
-
-function readParts(r: Reader, arr: unknown[], path: ErrorPath, role: string): NormalizedPart[] {
-  const n = arrayLength(r, arr, path);
+  if (!safeIsArray(v)) throw invalid(`expected a string or an array of content parts ({type: "text", text}), got ${describeValue(v)}`, path);
   const out: NormalizedPart[] = [];
-  for (let j = 0; j < n; j++) {
-    const at = [...path, j];
-    const p = read(arr, j, path);
-    if (!isObject(p)) throw invalid(`expected a content part object ({type: "text", text}), got ${describeValue(p)}`, at);
+  eachItem(r, v, path, (p, at) => {
+    if (!isRecord(p)) throw invalid(`expected a content part object ({type: "text", text}), got ${describeValue(p)}`, at);
     const type = read(p, "type", at);
     switch (type) {
       case "text": {
         const t = read(p, "text", at);
         if (typeof t !== "string") throw invalid(`expected a string, got ${describeValue(t)}`, [...at, "text"]);
-        out.push({ type: "text", text: text(r, t, [...at, "text"], role), path: [...at, "text"] });
-        break;
+        out.push({ type: "text", text: text(r, t, at, "text", role), path: [...at, "text"] });
+        return;
       }
       case "image":
       case "image_url":
         out.push({ type: "image", path: at });
-        break;
+        return;
       case "refusal":
         if (role !== "assistant") throw invalid(`a refusal part belongs to an assistant message`, [...at, "type"]);
-        break; // accepted and ignored
+        return; // accepted and ignored
       case "input_audio":
       case "audio":
         throw invalid(`audio cannot be rendered: Llama 3.x models read text (and, Llama 3.2 Vision, images)`, at);
       case "file":
         throw invalid(`a file part cannot be rendered: Llama 3.x models read text; pass the file's text as a text part`, at);
-      default:
-        throw invalid(`unknown content part type ${describeValue(type)}; expected "text" (or "image" / "image_url" for Llama 3.2 Vision)`, [...at, "type"]);
     }
-  }
+    throw invalid(`unknown content part type ${describeValue(type)}; expected "text" (or "image" / "image_url" for Llama 3.2 Vision)`, [...at, "type"]);
+  });
   return out;
 }
 
@@ -380,13 +347,7 @@ function optionalString(raw: object, key: string, at: ErrorPath): string | undef
   return v;
 }
 
-function toolName(v: unknown, path: ErrorPath): string {
-  if (!isToolName(v)) throw invalid(`expected a tool name (${TOOL_NAME_RULE}), got ${describeValue(v)}`, path);
-  return v;
-}
-
-function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMessage {
-  const at: ErrorPath = ["messages", index];
+function normalizeAssistant(r: Reader, raw: object, at: ErrorPath, index: number): NormalizedMessage {
   const content = readContent(r, raw, at, "assistant");
   const openai = read(raw, "tool_calls", at);
   const flat = read(raw, "toolCalls", at);
@@ -402,27 +363,22 @@ function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMe
   let calls: NormalizedToolCall[] | undefined;
   if (openai !== undefined && openai !== null) {
     // OpenAI-shaped `tool_calls: []` stays a (zero-call) tool-call turn: the template raises on it, and so do we.
-    calls = readCalls(r, openai, [...at, "tool_calls"], (c, cp) => openAICall(r, c, cp));
+    calls = readCalls(r, openai, [...at, "tool_calls"], (c, cp) => {
+      const type = read(c, "type", cp);
+      if (type === "custom") {
+        throw invalid(`a custom tool call (type "custom", free-form input) has no Llama 3.x prompt format; use function tools`, [...cp, "type"]);
+      }
+      if (type !== undefined && type !== "function") throw invalid(`expected "function", got ${describeValue(type)}`, [...cp, "type"]);
+      const id = optionalString(c, "id", cp);
+      const fp = [...cp, "function"];
+      return toolCall(r, id, read(c, "function", cp), fp);
+    });
   } else if (flat !== undefined && flat !== null) {
     // A parsed reply without calls has `toolCalls: []`: that is a plain turn.
-    const list = readCalls(r, flat, [...at, "toolCalls"], (c, cp) => ({
-      id: optionalString(c, "id", cp),
-      name: toolName(read(c, "name", cp), [...cp, "name"]),
-      arguments: decodeArguments(r, read(c, "arguments", cp), [...cp, "arguments"]),
-      argumentsPath: [...cp, "arguments"],
-    }));
+    const list = readCalls(r, flat, [...at, "toolCalls"], (c, cp) => toolCall(r, optionalString(c, "id", cp), c, cp));
     if (list.length > 0) calls = list;
   } else if (legacy !== undefined && legacy !== null) {
-    const cp = [...at, "function_call"];
-    if (!isObject(legacy)) throw invalid(`expected {name, arguments}, got ${describeValue(legacy)}`, cp);
-    calls = [
-      {
-        id: undefined,
-        name: toolName(read(legacy, "name", cp), [...cp, "name"]),
-        arguments: decodeArguments(r, read(legacy, "arguments", cp), [...cp, "arguments"]),
-        argumentsPath: [...cp, "arguments"],
-      },
-    ];
+    calls = [toolCall(r, undefined, legacy, [...at, "function_call"])];
   }
   if (calls === undefined) {
     if (content === undefined) throw invalid(`is required when the assistant message has no tool calls`, [...at, "content"]);
@@ -432,30 +388,25 @@ function normalizeAssistant(r: Reader, raw: object, index: number): NormalizedMe
 }
 
 function readCalls(r: Reader, v: unknown, path: ErrorPath, one: (call: object, path: ErrorPath) => NormalizedToolCall): NormalizedToolCall[] {
-  if (!isArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
-  const n = arrayLength(r, v, path);
+  if (!safeIsArray(v)) throw invalid(`expected an array of tool calls, got ${describeValue(v)}`, path);
   const out: NormalizedToolCall[] = [];
-  for (let j = 0; j < n; j++) {
-    const cp = [...path, j];
-    const c = read(v, j, path);
-    if (!isObject(c)) throw invalid(`expected a tool call object, got ${describeValue(c)}`, cp);
+  eachItem(r, v, path, (c, cp) => {
+    if (!isRecord(c)) throw invalid(`expected a tool call object, got ${describeValue(c)}`, cp);
     out.push(one(c, cp));
-  }
+  });
   return out;
 }
 
-function openAICall(r: Reader, c: object, cp: ErrorPath): NormalizedToolCall {
-  const type = read(c, "type", cp);
-  if (type === "custom") {
-    throw invalid(`a custom tool call (type "custom", free-form input) has no Llama 3.x prompt format; use function tools`, [...cp, "type"]);
-  }
-  if (type !== undefined && type !== "function") throw invalid(`expected "function", got ${describeValue(type)}`, [...cp, "type"]);
-  const id = optionalString(c, "id", cp);
-  const fp = [...cp, "function"];
-  const fn = read(c, "function", cp);
-  if (!isObject(fn)) throw invalid(`expected {name, arguments}, got ${describeValue(fn)}`, fp);
-  const name = toolName(read(fn, "name", fp), [...fp, "name"]);
-  return { id, name, arguments: decodeArguments(r, read(fn, "arguments", fp), [...fp, "arguments"]), argumentsPath: [...fp, "arguments"] };
+/** A call's `{name, arguments}` (OpenAI's `function`, the deprecated `function_call`, or a parsed call) at `path`. */
+function toolCall(r: Reader, id: string | undefined, fn: unknown, path: ErrorPath): NormalizedToolCall {
+  if (!isRecord(fn)) throw invalid(`expected {name, arguments}, got ${describeValue(fn)}`, path);
+  const argumentsPath = [...path, "arguments"];
+  return {
+    id,
+    name: checkToolName(read(fn, "name", path), [...path, "name"], invalid),
+    arguments: decodeArguments(r, read(fn, "arguments", path), argumentsPath),
+    argumentsPath,
+  };
 }
 
 /** Arguments: absent → `{}`; an OpenAI JSON string is decoded; an object is snapshot. Either must be an object. */
@@ -468,13 +419,13 @@ function decodeArguments(r: Reader, args: unknown, path: ErrorPath): Record<stri
     } catch (e) {
       throw invalid(`arguments is a string but not valid JSON (${e instanceof SyntaxError ? e.message : "too deeply nested"})`, path, { cause: e });
     }
-    if (!isObject(value)) throw invalid(`arguments must decode to a JSON object, got ${describeValue(value)}`, path);
-  } else if (!isObject(args)) {
+    if (!isRecord(value)) throw invalid(`arguments must decode to a JSON object, got ${describeValue(value)}`, path);
+  } else if (!isRecord(args)) {
     throw invalid(`expected an object or a JSON string, got ${describeValue(args)}`, path);
   }
   const copy = json(r, value, path, "assistant");
-  if (!isObject(copy)) throw invalid(`expected an object or a JSON string (its toJSON() gave ${describeValue(copy)})`, path);
-  return copy as Record<string, unknown>;
+  if (!isRecord(copy)) throw invalid(`expected an object or a JSON string (its toJSON() gave ${describeValue(copy)})`, path);
+  return copy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,11 +464,6 @@ export function writeContent(out: SegmentBuilder, content: NormalizedContent, se
   return out.pieces(contentPieces(content, separator, path, role), trim ? isPySpace : undefined);
 }
 
-/** Message content as one string (see {@link contentPieces}). */
-export function contentText(content: NormalizedContent, separator: string, path: ErrorPath = []): string {
-  return typeof content === "string" ? content : contentPieces(content, separator, path, "").map((p) => p.text).join("");
-}
-
 /** True when `v` (plain data) is a non-empty array of `{type: "text", text}` parts. */
 export function isTextParts(v: unknown): v is TextPart[] {
   return (
@@ -527,13 +473,8 @@ export function isTextParts(v: unknown): v is TextPart[] {
   );
 }
 
-/** Tool output written as text: a string, or (plain) text parts, as pieces with their sources. */
-export function toolTextPieces(content: string | TextPart[], separator: string, path: ErrorPath): Piece[] {
+/** Tool output written as text (`meta`): a string, or (plain) text parts back to back, as pieces with their sources. */
+export function toolTextPieces(content: string | TextPart[], path: ErrorPath): Piece[] {
   if (typeof content === "string") return [{ text: content, source: { path, role: "ipython" } }];
-  const out: Piece[] = [];
-  content.forEach((p, j) => {
-    if (j > 0 && separator !== "") out.push({ text: separator });
-    out.push({ text: p.text, source: { path: [...path, j, "text"], role: "ipython" } });
-  });
-  return out;
+  return content.map((p, j) => ({ text: p.text, source: { path: [...path, j, "text"], role: "ipython" } }));
 }

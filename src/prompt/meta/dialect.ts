@@ -56,7 +56,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
         const c = m.content;
         const at = ["messages", m.index, "content"];
         // A string, or text parts (encoded back to back as ChatFormat does), is written as is.
-        if (typeof c === "string" || isTextParts(c)) out.pieces(toolTextPieces(c, "", at));
+        if (typeof c === "string" || isTextParts(c)) out.pieces(toolTextPieces(c, at));
         else out.text(pyJsonDumps(c, { ensureAscii: true }, at), { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
