@@ -10,7 +10,7 @@
 import { describeValue, InvalidOptionsError, type ErrorPath } from "./errors.js";
 import { BUILTIN_TOOL_NAMES, TOOL_NAME_RULE, isToolName, type AnyBuiltinToolName } from "./tokens.js";
 import { plainJson } from "./python.js";
-import { readLength, readProperty, safeIsArray } from "./read.js";
+import { isRecord, readLength, readProperty, safeIsArray } from "./read.js";
 
 /**
  * A custom tool definition. Normally OpenAI-style
@@ -83,49 +83,57 @@ export interface RenderOptions {
 /** Validates one option value; `path` is where it sits (from the `options` root). */
 type Check = (value: unknown, path: ErrorPath) => unknown;
 
-function oneOf(values: readonly string[]): Check {
+const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidOptionsError(message, path, options);
+
+/** The check that accepts a value for which `test` holds, as it is: "expected `expected`, got ..." otherwise. */
+function is(test: (v: unknown) => boolean, expected: string): Check {
   return (v, path) => {
-    if (typeof v !== "string" || !values.includes(v)) {
-      throw new InvalidOptionsError(`expected ${values.map((x) => JSON.stringify(x)).join(", ")}; got ${describeValue(v)}`, path);
-    }
+    if (!test(v)) throw invalid(`expected ${expected}, got ${describeValue(v)}`, path);
     return v;
   };
 }
 
-const boolean: Check = (v, path) => {
-  if (typeof v !== "boolean") throw new InvalidOptionsError(`expected a boolean, got ${describeValue(v)}`, path);
-  return v;
-};
+const oneOf = (values: readonly unknown[]): Check => is((v) => values.includes(v), `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`);
 
-/** A plain array (not a typed array, not array-like); read once, so getters cannot change it later. */
-function arrayOf(v: unknown, path: ErrorPath, what: string): unknown[] {
-  if (!safeIsArray(v)) throw new InvalidOptionsError(`expected an array of ${what}, got ${describeValue(v)}`, path);
-  const invalid = (m: string, p: ErrorPath, o?: { cause?: unknown }) => new InvalidOptionsError(m, p, o);
-  const n = readLength(v, path, invalid);
-  if (n > MAX_OPTION_ITEMS) throw new InvalidOptionsError(`expected at most ${MAX_OPTION_ITEMS} ${what}, got ${n}`, path);
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) {
-    const item = readProperty(v, i, path, invalid);
-    if (item === undefined) throw new InvalidOptionsError(`expected an array of ${what}, got a sparse array (no item ${i})`, [...path, i]);
-    out.push(item);
-  }
-  return out;
-}
+const boolean = is((v) => typeof v === "boolean", "a boolean");
 
 /** Most items an option's array may hold (a bound: a Proxy can claim any length). */
 const MAX_OPTION_ITEMS = 100_000;
 
+/**
+ * A plain array (not a typed array, not array-like) of `what`, each item read once (so getters
+ * cannot change it later) and checked by `each` at its path.
+ */
+function arrayOf(v: unknown, path: ErrorPath, what: string, each: Check): unknown[] {
+  if (!safeIsArray(v)) throw invalid(`expected an array of ${what}, got ${describeValue(v)}`, path);
+  const n = readLength(v, path, invalid);
+  if (n > MAX_OPTION_ITEMS) throw invalid(`expected at most ${MAX_OPTION_ITEMS} ${what}, got ${n}`, path);
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const item = readProperty(v, i, path, invalid);
+    if (item === undefined) throw invalid(`expected an array of ${what}, got a sparse array (no item ${i})`, [...path, i]);
+    out.push(each(item, [...path, i]));
+  }
+  return out;
+}
+
+/** Where a tool definition carries its name — `function.name`, `name` or Meta's `tool_name`, the first given — and that value. */
+function nameField(t: unknown): [unknown, string[]] | undefined {
+  if (!isRecord(t)) return undefined;
+  const fn = t.function;
+  const inFn = fn !== null && typeof fn === "object" ? (fn as Record<string, unknown>).name : undefined;
+  if (inFn !== undefined && inFn !== null) return [inFn, ["function", "name"]];
+  return t.name !== undefined && t.name !== null ? [t.name, ["name"]] : [t.tool_name, ["tool_name"]];
+}
+
 /** The name a tool definition carries: `function.name`, `name`, or Meta's `tool_name`. */
 export function toolDefinitionName(t: unknown): string | undefined {
-  if (t === null || typeof t !== "object" || Array.isArray(t)) return undefined;
-  const o = t as Record<string, unknown>;
-  const fn = o.function;
-  const name = (fn !== null && typeof fn === "object" ? (fn as Record<string, unknown>).name : undefined) ?? o.name ?? o.tool_name;
+  const name = nameField(t)?.[0];
   return typeof name === "string" && name !== "" ? name : undefined;
 }
 
 /** Checks a tool name against the one rule for tool names ({@link TOOL_NAME_RULE}). */
-export function checkToolName(name: unknown, path: ErrorPath, make: (message: string, path: ErrorPath) => Error = (m, p) => new InvalidOptionsError(m, p)): string {
+export function checkToolName(name: unknown, path: ErrorPath, make: (message: string, path: ErrorPath) => Error = invalid): string {
   if (!isToolName(name)) {
     throw make(`expected a tool name (${TOOL_NAME_RULE}), got ${describeValue(name)}`, path);
   }
@@ -137,98 +145,58 @@ export function checkToolName(name: unknown, path: ErrorPath, make: (message: st
  * (`plainJson`: every property read once), so that what was checked is what is written.
  */
 function checkDefinition(given: unknown, path: ErrorPath): object {
-  if (given === null || typeof given !== "object" || safeIsArray(given)) {
-    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(given)}`, path);
-  }
+  if (!isRecord(given)) throw invalid(`expected a tool definition object, got ${describeValue(given)}`, path);
   const t = plainJson(given, path);
-  if (t === null || typeof t !== "object" || Array.isArray(t)) {
-    throw new InvalidOptionsError(`expected a tool definition object, got ${describeValue(t)} (from its toJSON())`, path);
-  }
-  const name = toolDefinitionName(t);
-  if (name === undefined) {
-    throw new InvalidOptionsError(`tool definition has no name (expected function.name, name or tool_name)`, path);
-  }
-  checkToolName(name, [...path, ...namePath(t)]);
+  if (!isRecord(t)) throw invalid(`expected a tool definition object, got ${describeValue(t)} (from its toJSON())`, path);
+  const [name, at] = nameField(t)!;
+  if (typeof name !== "string" || name === "") throw invalid(`tool definition has no name (expected function.name, name or tool_name)`, path);
+  checkToolName(name, [...path, ...at]);
   return t;
 }
 
-function namePath(t: object): string[] {
-  const o = t as Record<string, unknown>;
-  const fn = o.function;
-  if (fn !== null && typeof fn === "object" && typeof (fn as Record<string, unknown>).name === "string") return ["function", "name"];
-  return typeof o.name === "string" ? ["name"] : ["tool_name"];
-}
-
-/** Custom tools offered (rendering): tool definitions. */
-const toolDefinitions: Check = (v, path) =>
-  v === null ? null : arrayOf(v, path, "tool definitions").map((t, i) => checkDefinition(t, [...path, i]));
+/** Custom tools: tool definitions (rendering), or also just their names (`names`: parsing needs nothing else). */
+const toolList =
+  (what: string, names?: boolean): Check =>
+  (v, path) =>
+    v === null ? null : arrayOf(v, path, what, (t, at) => (names && typeof t === "string" ? checkToolName(t, at) : checkDefinition(t, at)));
 
 /**
  * Custom tools offered (parsing): the same definitions rendering takes, or just their names — the
  * parser needs nothing but the name.
  */
-export const toolNamesOrDefinitions: Check = (v, path) =>
-  v === null
-    ? null
-    : arrayOf(v, path, "tool names or definitions").map((t, i) =>
-        typeof t === "string" ? checkToolName(t, [...path, i]) : checkDefinition(t, [...path, i]),
-      );
+export const toolNamesOrDefinitions: Check = toolList("tool names or definitions", true);
 
-const builtinTools: Check = (v, path) => {
-  if (v === null) return null;
-  const out: string[] = [];
-  arrayOf(v, path, "built-in tool names").forEach((t, i) => {
-    if (typeof t !== "string" || !(BUILTIN_TOOL_NAMES as readonly string[]).includes(t)) {
-      throw new InvalidOptionsError(`expected one of ${BUILTIN_TOOL_NAMES.join(", ")}; got ${describeValue(t)}`, [...path, i]);
-    }
-    if (!out.includes(t)) out.push(t);
-  });
-  return out;
-};
+const builtinName = is((t) => (BUILTIN_TOOL_NAMES as readonly unknown[]).includes(t), `one of ${BUILTIN_TOOL_NAMES.join(", ")}`);
+
+/** Built-in tool names, each listed once (where first given). */
+const builtinTools: Check = (v, path) => (v === null ? null : [...new Set(arrayOf(v, path, "built-in tool names", builtinName))]);
 
 const dateString: Check = (v, path) => {
   if (typeof v === "string") return v;
-  if (v !== null && typeof v === "object") {
-    let t: number | undefined;
-    try {
-      t = Date.prototype.getTime.call(v); // throws for anything but a real Date
-    } catch {
-      // not a Date
-    }
-    if (t !== undefined) {
-      if (Number.isNaN(t)) throw new InvalidOptionsError(`expected a string or a valid Date, got an invalid Date`, path);
-      return new Date(t); // a fresh Date: a subclass cannot format itself differently later
-    }
+  let t: number | undefined;
+  try {
+    t = Date.prototype.getTime.call(v); // throws for anything but a real Date
+  } catch {
+    throw invalid(`expected a string or a Date, got ${describeValue(v)}`, path);
   }
-  throw new InvalidOptionsError(`expected a string or a Date, got ${describeValue(v)}`, path);
-};
-
-const createId: Check = (v, path) => {
-  if (typeof v !== "function") throw new InvalidOptionsError(`expected a function returning a string, got ${describeValue(v)}`, path);
-  return v;
-};
-
-const positiveInteger: Check = (v, path) => {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
-    throw new InvalidOptionsError(`expected a positive integer, got ${describeValue(v)}`, path);
-  }
-  return v;
+  if (Number.isNaN(t)) throw invalid(`expected a string or a valid Date, got an invalid Date`, path);
+  return new Date(t); // a fresh Date: a subclass cannot format itself differently later
 };
 
 const toolChoice: Check = (v, path) => {
   if (v === "auto" || v === "none" || v === "required") return v;
-  if (v !== null && typeof v === "object" && !safeIsArray(v)) {
+  if (isRecord(v)) {
     let keys: string[];
     let name: unknown;
     try {
       keys = Object.keys(v);
-      name = (v as { name?: unknown }).name;
+      name = v.name;
     } catch (cause) {
-      throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, path, { cause });
+      throw invalid(`could not be read (a getter or Proxy trap threw)`, path, { cause });
     }
     if (keys.length === 1 && keys[0] === "name") return { name: checkToolName(name, [...path, "name"]) };
   }
-  throw new InvalidOptionsError(`expected "auto", "none", "required" or { name }, got ${describeValue(v)}`, path);
+  throw invalid(`expected "auto", "none", "required" or { name }, got ${describeValue(v)}`, path);
 };
 
 /**
@@ -239,7 +207,7 @@ const toolChoice: Check = (v, path) => {
 export const OPTION_CHECKS = {
   dialect: oneOf(["hf", "meta"]),
   llamaVersion: oneOf(["3.1", "3.2", "3.3", "3.2-vision"]),
-  tools: toolDefinitions,
+  tools: toolList("tool definitions"),
   builtinTools,
   dateString,
   toolsInUserMessage: boolean,
@@ -249,8 +217,8 @@ export const OPTION_CHECKS = {
   toolPromptFormat: oneOf(["json", "function_tag", "python_list"]),
   lossyTools: boolean,
   splitToolCalls: boolean,
-  createId,
-  maxToolCallChars: positiveInteger,
+  createId: is((v) => typeof v === "function", "a function returning a string"),
+  maxToolCallChars: is((v) => Number.isSafeInteger(v) && (v as number) >= 1, "a positive integer"),
   toolChoice,
 } satisfies Record<string, Check>;
 
@@ -297,9 +265,7 @@ export function readOptions<K extends OptionKey>(
   extra: Readonly<Record<string, Check>> = {},
 ): { [P in K]?: unknown } & Record<string, unknown> {
   if (options === undefined || options === null) return {};
-  if (typeof options !== "object" || safeIsArray(options)) {
-    throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, root);
-  }
+  if (!isRecord(options)) throw invalid(`expected an options object, got ${describeValue(options)}`, root);
   const out: Record<string, unknown> = {};
   let entries: Array<[string, unknown]>;
   try {
