@@ -31,11 +31,24 @@ export interface ResolvedRenderOptions {
   addBos: boolean;
   specialTokens: SpecialTokenPolicy;
   toolPromptFormat: ToolPromptFormat;
-  toolPromptFormatGiven: boolean;
   lossyTools: boolean;
   /** `hf`: render N calls of one message as N single-call turns, each with its result. */
   splitToolCalls: boolean;
 }
+
+/** The defaults of the options that have one (`dateString` has none: each dialect has its own). */
+const DEFAULTS = {
+  dialect: "hf",
+  llamaVersion: "3.1",
+  tools: null,
+  builtinTools: null,
+  toolsInUserMessage: true,
+  addGenerationPrompt: true,
+  addBos: true,
+  specialTokens: "reject",
+  lossyTools: false,
+  splitToolCalls: false,
+} as const;
 
 const META_ONLY = ["toolPromptFormat", "lossyTools"] as const;
 
@@ -66,35 +79,21 @@ export function metaToolPromptFormat(o: { toolPromptFormat?: unknown; llamaVersi
  */
 export function resolveRenderOptions(options: unknown, keys: readonly (typeof RENDER_KEYS)[number][] = RENDER_KEYS): ResolvedRenderOptions {
   const o = readOptions(options, keys);
-  const dialect = (o.dialect as "hf" | "meta" | undefined) ?? "hf";
-  if (dialect !== "meta") {
+  if (o.dialect !== "meta") {
     for (const k of META_ONLY) {
       if (o[k] !== undefined) throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, ["options", k]);
     }
   }
   checkVersionOptions(o);
-  const llamaVersion = (o.llamaVersion as LlamaVersion | undefined) ?? "3.1";
-  const specialTokens = (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject";
-  // The option check made each tool definition a plain-data snapshot.
-  const tools = (o.tools as ToolDefinition[] | null | undefined) ?? null;
-  // "today": the current date, read once here; each dialect formats it as it formats any Date.
-  const date = o.dateString === "today" ? new Date() : (o.dateString as string | Date | undefined);
+  // Every value is checked (a tool definition is a plain-data snapshot); a given value replaces the default.
   return {
-    dialect,
-    llamaVersion,
-    tools,
-    builtinTools: (o.builtinTools as string[] | null | undefined) ?? null,
-    dateString: date,
-    toolsInUserMessage: (o.toolsInUserMessage as boolean | undefined) ?? true,
+    ...DEFAULTS,
+    ...o,
+    // "today": the current date, read once here; each dialect formats it as it formats any Date.
+    dateString: o.dateString === "today" ? new Date() : o.dateString,
     toolsInUserMessageGiven: o.toolsInUserMessage !== undefined,
-    addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
-    addBos: (o.addBos as boolean | undefined) ?? true,
-    specialTokens,
     toolPromptFormat: metaToolPromptFormat(o),
-    toolPromptFormatGiven: o.toolPromptFormat !== undefined,
-    lossyTools: (o.lossyTools as boolean | undefined) ?? false,
-    splitToolCalls: (o.splitToolCalls as boolean | undefined) ?? false,
-  };
+  } as ResolvedRenderOptions;
 }
 
 export type { RenderOptions };
