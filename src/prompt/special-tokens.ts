@@ -67,6 +67,9 @@ export function stripSpecialTokens(v: string, removable?: (index: number) => boo
 /** Extra tokens a model's vocabulary adds (Llama 3.2 Vision: `<|image|>`), written as text: guarded like the others. */
 export type ExtraTokens = readonly string[];
 
+/** The regexes matching Llama 3.1's special tokens (`find` is not global: `exec` ignores `lastIndex`). */
+const LLAMA_TOKENS = { find: new RegExp(SPECIAL_TOKEN_SOURCE), atEnd: TOKEN_AT_END };
+
 const EXTRA = new Map<string, { find: RegExp; atEnd: RegExp }>();
 
 /** The regexes matching Llama 3.1's special tokens and `extra` (cached per list). */
@@ -105,17 +108,11 @@ function stripTokens(v: string, atEnd: RegExp, removable?: (index: number) => bo
  * field(s) the token's characters came from (`"reject"`).
  */
 export function guardWrittenText(text: string, ranges: readonly SourcedRange[], policy: "reject" | "strip", extra?: ExtraTokens): string {
-  if (extra !== undefined && extra.length > 0) {
-    const { find, atEnd } = withExtra(extra);
-    const m = find.exec(text);
-    if (m === null) return text;
-    if (policy === "strip") return stripTokens(text, atEnd);
-    throw writtenTokenError(m[0], m.index, ranges);
-  }
-  const m = findSpecialToken(text);
-  if (m === undefined) return text;
-  if (policy === "strip") return stripSpecialTokens(text);
-  throw writtenTokenError(m.token, m.index, ranges);
+  const { find, atEnd } = extra !== undefined && extra.length > 0 ? withExtra(extra) : LLAMA_TOKENS;
+  const m = find.exec(text);
+  if (m === null) return text;
+  if (policy === "strip") return stripTokens(text, atEnd);
+  throw writtenTokenError(m[0], m.index, ranges);
 }
 
 /** The error for a token found at `index` of written text whose pieces came from `ranges`. */
