@@ -66,34 +66,19 @@ export class SegmentBuilder {
    * across piece boundaries (Python's `str.strip()` of the joined text when `trimmed` is `isPySpace`).
    */
   pieces(pieces: readonly Piece[], trimmed?: (c: string) => boolean): this {
-    if (trimmed === undefined) {
-      for (const p of pieces) this.text(p.text, p.source);
-      return this;
+    // The kept characters of the joined text: [start, end).
+    let start = 0;
+    let end = Infinity;
+    if (trimmed !== undefined) {
+      const all = pieces.map((p) => p.text).join("");
+      end = all.length;
+      while (start < end && trimmed(all[start]!)) start++;
+      while (end > start && trimmed(all[end - 1]!)) end--;
     }
-    // First kept character: (piece, offset); last kept character: (piece, offset).
-    let a = 0;
-    let ai = 0;
-    for (; a < pieces.length; a++, ai = 0) {
-      const t = pieces[a]!.text;
-      while (ai < t.length && trimmed(t[ai]!)) ai++;
-      if (ai < t.length) break;
-    }
-    if (a === pieces.length) return this;
-    // Piece a has a kept character at ai, so this stops at some b >= a with bi > ai.
-    let b = pieces.length - 1;
-    let bi = 0;
-    for (; b >= a; b--) {
-      const t = pieces[b]!.text;
-      const stop = b === a ? ai : 0;
-      bi = t.length;
-      while (bi > stop && trimmed(t[bi - 1]!)) bi--;
-      if (bi > stop) break;
-    }
-    for (let k = a; k <= b; k++) {
-      const p = pieces[k]!;
-      const from = k === a ? ai : 0;
-      const to = k === b ? bi : p.text.length;
-      this.text(from === 0 && to === p.text.length ? p.text : p.text.slice(from, to), p.source);
+    let at = 0; // where the piece starts in the joined text
+    for (const p of pieces) {
+      this.text(p.text.slice(Math.max(start - at, 0), Math.max(end - at, 0)), p.source);
+      at += p.text.length;
     }
     return this;
   }
