@@ -18,7 +18,8 @@ import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js
 import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Piece, type Segment } from "../segments.js";
-import { builtinToolsText, formatMetaDate, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
+import { dayMonthYear } from "../date.js";
+import { builtinToolsText, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
 
 export type { ToolPromptFormat };
 
@@ -182,7 +183,8 @@ function systemPreamble(
   const d = opts.dateString;
   const date: Piece[] = [
     { text: "Cutting Knowledge Date: December 2023\nToday Date: " },
-    { text: typeof d === "string" ? d : formatMetaDate(d ?? new Date()), source: DATE_SOURCE },
+    // A Date here is valid (the option check made it): `%d %B %Y`, as formatMetaDate writes it.
+    { text: typeof d === "string" ? d : dayMonthYear(d ?? new Date(), true), source: DATE_SOURCE },
   ];
 
   if (format === "python_list" && custom.length > 0) {
