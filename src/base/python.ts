@@ -264,17 +264,14 @@ function escapeChar(c: string): string {
 }
 
 // eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/g;
 
 /**
  * A JSON string literal as Python's `json.dumps(s, ensure_ascii=False)` writes it; with `ensureAscii`,
  * as plain `json.dumps(s)` (`ensure_ascii=True`) writes it.
  */
 export function pyJsonString(s: string, ensureAscii = false): string {
-  if (ensureAscii) return '"' + s.replace(ESCAPE_ASCII, escapeChar) + '"';
-  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
-  // eslint-disable-next-line no-control-regex
-  return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
+  return '"' + s.replace(ensureAscii ? ESCAPE_ASCII : NEEDS_ESCAPE, escapeChar) + '"';
 }
 
 /**
@@ -286,16 +283,16 @@ export function pyNumber(n: number, path: ErrorPath = []): string {
   if (!Number.isFinite(n)) {
     throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, [...path]);
   }
-  // Safe integers are Python ints. Beyond 2^53 a JavaScript number cannot hold an exact integer, so
-  // it came from a float (JSON `1e20`): write it as Python writes floats. (Pass a BigInt for a big int.)
-  if (Number.isSafeInteger(n)) return Object.is(n, -0) ? "0" : String(n);
-  const exp = n.toExponential(); // shortest round-trip digits, like Python's repr
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(exp)!;
-  const e = Number(m[3]) * (m[2] === "-" ? -1 : 1);
-  // Python's repr uses exponent form below 1e-4 and from 1e16 on, with at least two exponent digits.
-  if (e < -4) return `${m[1]}e-${m[3]!.padStart(2, "0")}`;
-  if (e >= 16) return `${m[1]}e+${m[3]!.padStart(2, "0")}`;
-  return Number.isInteger(n) ? `${n.toString()}.0` : n.toString();
+  // Safe integers are Python ints (String(-0) is "0", as Python writes int(-0.0)). Beyond 2^53 a
+  // JavaScript number cannot hold an exact integer, so it came from a float (JSON `1e20`): write it
+  // as Python writes floats. (Pass a BigInt for a big int.)
+  if (Number.isSafeInteger(n)) return String(n);
+  // Python's repr: the shortest round-trip digits (toExponential's), in exponent form below 1e-4 and
+  // from 1e16 on, with a sign and at least two exponent digits.
+  const [digits, exp] = n.toExponential().split("e") as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${digits}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  return Number.isInteger(n) ? `${n}.0` : String(n);
 }
 
 /**
