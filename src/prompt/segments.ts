@@ -47,17 +47,17 @@ export interface Piece {
  * the field(s) a special token came from.
  */
 export class SegmentBuilder {
-  private readonly out: Segment[] = [];
+  readonly #out: Segment[] = [];
   /** Index in `out` of each text segment whose text came (partly) from the input, and its ranges. */
-  private readonly sourcedAt: number[] = [];
-  private readonly sourced: SourcedRange[][] = [];
-  private pending = "";
-  private pendingRanges: SourcedRange[] | undefined;
+  readonly #sourcedAt: number[] = [];
+  readonly #sourced: SourcedRange[][] = [];
+  #pending = "";
+  #pendingRanges: SourcedRange[] | undefined;
 
   /** Appends plain text; `source` says which input field it was written from (none: the dialect's own text). */
   text(s: string, source?: TextSource): this {
-    if (source !== undefined && s !== "") (this.pendingRanges ??= []).push({ start: this.pending.length, end: this.pending.length + s.length, source });
-    this.pending += s;
+    if (source !== undefined && s !== "") (this.#pendingRanges ??= []).push({ start: this.#pending.length, end: this.#pending.length + s.length, source });
+    this.#pending += s;
     return this;
   }
 
@@ -90,8 +90,8 @@ export class SegmentBuilder {
 
   /** Appends a special token. */
   special(token: SegmentTokenName): this {
-    this.flush();
-    this.out.push({ type: "special", token, id: token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : IDS[token], text: token });
+    this.#flush();
+    this.#out.push({ type: "special", token, id: token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : IDS[token], text: token });
     return this;
   }
 
@@ -103,15 +103,15 @@ export class SegmentBuilder {
    * (`<|image|>` for Llama 3.2 Vision), guarded the same way.
    */
   build(policy: SpecialTokenPolicy = "allow", extra?: ExtraTokens): Segment[] {
-    this.flush();
-    const out = this.out;
+    this.#flush();
+    const out = this.#out;
     if (policy === "allow") return out;
     let emptied = false;
     let k = 0; // index into sourcedAt / sourced
     for (let i = 0; i < out.length; i++) {
       const seg = out[i]!;
       if (seg.type === "special") continue;
-      const ranges = this.sourcedAt[k] === i ? this.sourced[k++]! : NO_RANGES;
+      const ranges = this.#sourcedAt[k] === i ? this.#sourced[k++]! : NO_RANGES;
       if (!seg.text.includes("<|")) continue;
       const text = guardWrittenText(seg.text, ranges, policy, extra);
       if (text !== seg.text) {
@@ -123,15 +123,15 @@ export class SegmentBuilder {
     return emptied ? out.filter((seg) => seg.text !== "") : out;
   }
 
-  private flush(): void {
-    if (this.pending !== "") {
-      if (this.pendingRanges !== undefined) {
-        this.sourcedAt.push(this.out.length);
-        this.sourced.push(this.pendingRanges);
-        this.pendingRanges = undefined;
+  #flush(): void {
+    if (this.#pending !== "") {
+      if (this.#pendingRanges !== undefined) {
+        this.#sourcedAt.push(this.#out.length);
+        this.#sourced.push(this.#pendingRanges);
+        this.#pendingRanges = undefined;
       }
-      this.out.push({ type: "text", text: this.pending });
-      this.pending = "";
+      this.#out.push({ type: "text", text: this.#pending });
+      this.#pending = "";
     }
   }
 }
