@@ -7,7 +7,7 @@ import { IMAGE_TOKEN, IMAGE_TOKEN_ID, SPECIAL_TOKENS, type SpecialTokenName } fr
 import { describeValue, InvalidArgumentError, type ErrorPath } from "../base/errors.js";
 import { readLength, readProperty, safeIsArray } from "../base/read.js";
 import type { SpecialTokenPolicy } from "../base/options.js";
-import { guardWrittenText, type ExtraTokens, type SourcedRange, type TextSource } from "./special-tokens.js";
+import { guardWrittenText, type SourcedRange, type TextSource, type TokenSet } from "./special-tokens.js";
 
 /** A run of plain text. Adjacent text is always merged, so a text segment lies between two specials. */
 export interface TextSegment {
@@ -99,10 +99,10 @@ export class SegmentBuilder {
    * The segments (call once: the builder is then done). Unless `policy` is `"allow"`, every text segment is checked as written — the
    * one place that sees fields joined — and a special token in it is refused (`"reject"`: a
    * `SpecialTokenError` naming the field, or both fields when the token spans two) or removed
-   * (`"strip"`, so that the result holds none). `extra`: tokens the model's vocabulary adds
-   * (`<|image|>` for Llama 3.2 Vision), guarded the same way.
+   * (`"strip"`, so that the result holds none). `tokens`: the vocabulary's special tokens (default
+   * Llama 3.1's; `VISION_TOKENS` adds Llama 3.2 Vision's `<|image|>`).
    */
-  build(policy: SpecialTokenPolicy = "allow", extra?: ExtraTokens): Segment[] {
+  build(policy: SpecialTokenPolicy = "allow", tokens?: TokenSet): Segment[] {
     this.#flush();
     const out = this.#out;
     if (policy === "allow") return out;
@@ -113,7 +113,7 @@ export class SegmentBuilder {
       if (seg.type === "special") continue;
       const ranges = this.#sourcedAt[k] === i ? this.#sourced[k++]! : NO_RANGES;
       if (!seg.text.includes("<|")) continue;
-      const text = guardWrittenText(seg.text, ranges, policy, extra);
+      const text = guardWrittenText(seg.text, ranges, policy, tokens);
       if (text !== seg.text) {
         out[i] = { type: "text", text };
         emptied ||= text === "";

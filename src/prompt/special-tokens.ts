@@ -49,7 +49,24 @@ export function fieldGuard(policy: SpecialTokenPolicy, role?: string): ((s: stri
   };
 }
 
-const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_SOURCE})$`);
+/**
+ * The special tokens of a vocabulary written as text: `find` matches the first one (not global:
+ * `exec` ignores `lastIndex`), `atEnd` one that ends the text.
+ */
+export interface TokenSet {
+  find: RegExp;
+  atEnd: RegExp;
+}
+
+function tokenSet(source: string): TokenSet {
+  return { find: new RegExp(source), atEnd: new RegExp(`(?:${source})$`) };
+}
+
+/** Llama 3.1's special tokens. */
+const LLAMA_TOKENS = tokenSet(SPECIAL_TOKEN_SOURCE);
+
+/** Llama 3.2 Vision's: Llama 3.1's and `<|image|>` (`IMAGE_TOKEN`), which its tokenizer reads as an image slot. */
+export const VISION_TOKENS = tokenSet(`${SPECIAL_TOKEN_SOURCE}|<\\|image\\|>`);
 
 /**
  * Removes every special token, including those that removing another one forms
@@ -61,27 +78,7 @@ const TOKEN_AT_END = new RegExp(`(?:${SPECIAL_TOKEN_SOURCE})$`);
  *   index `i` of at least one of its characters (`renderWithTemplate` keeps the template's own tokens)
  */
 export function stripSpecialTokens(v: string, removable?: (index: number) => boolean): string {
-  return stripTokens(v, TOKEN_AT_END, removable);
-}
-
-/** Extra tokens a model's vocabulary adds (Llama 3.2 Vision: `<|image|>`), written as text: guarded like the others. */
-export type ExtraTokens = readonly string[];
-
-/** The regexes matching Llama 3.1's special tokens (`find` is not global: `exec` ignores `lastIndex`). */
-const LLAMA_TOKENS = { find: new RegExp(SPECIAL_TOKEN_SOURCE), atEnd: TOKEN_AT_END };
-
-const EXTRA = new Map<string, { find: RegExp; atEnd: RegExp }>();
-
-/** The regexes matching Llama 3.1's special tokens and `extra` (cached per list). */
-function withExtra(extra: ExtraTokens): { find: RegExp; atEnd: RegExp } {
-  const key = extra.join("\u0000");
-  let r = EXTRA.get(key);
-  if (r === undefined) {
-    const source = `${SPECIAL_TOKEN_SOURCE}|${extra.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}`;
-    r = { find: new RegExp(source), atEnd: new RegExp(`(?:${source})$`) };
-    EXTRA.set(key, r);
-  }
-  return r;
+  return stripTokens(v, LLAMA_TOKENS.atEnd, removable);
 }
 
 function stripTokens(v: string, atEnd: RegExp, removable?: (index: number) => boolean): string {
@@ -104,14 +101,13 @@ function stripTokens(v: string, atEnd: RegExp, removable?: (index: number) => bo
 
 /**
  * Layer 2: one text segment of the finished prompt, as written. Returns it unchanged when it holds no
- * special token; otherwise strips (`"strip"`) or throws a {@link SpecialTokenError} naming the
- * field(s) the token's characters came from (`"reject"`).
+ * special token of `tokens` (default Llama 3.1's); otherwise strips (`"strip"`) or throws a
+ * {@link SpecialTokenError} naming the field(s) the token's characters came from (`"reject"`).
  */
-export function guardWrittenText(text: string, ranges: readonly SourcedRange[], policy: "reject" | "strip", extra?: ExtraTokens): string {
-  const { find, atEnd } = extra !== undefined && extra.length > 0 ? withExtra(extra) : LLAMA_TOKENS;
-  const m = find.exec(text);
+export function guardWrittenText(text: string, ranges: readonly SourcedRange[], policy: "reject" | "strip", tokens: TokenSet = LLAMA_TOKENS): string {
+  const m = tokens.find.exec(text);
   if (m === null) return text;
-  if (policy === "strip") return stripTokens(text, atEnd);
+  if (policy === "strip") return stripTokens(text, tokens.atEnd);
   throw writtenTokenError(m[0], m.index, ranges);
 }
 

@@ -10,6 +10,7 @@ import { writeContent, type NormalizedContent, type NormalizedMessage } from "..
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
+import { VISION_TOKENS } from "../special-tokens.js";
 import { DEFAULT_DATE_STRING, IMAGE_TOKEN } from "../../base/tokens.js";
 import { dayMonthYear } from "../date.js";
 import { splitToolCalls } from "./split-calls.js";
@@ -114,7 +115,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.header("assistant");
   }
   // Vision prompts also guard <|image|> written as text: the Vision tokenizer reads it as an image slot.
-  return out.build(opts.specialTokens, version.vision ? [IMAGE_TOKEN] : undefined);
+  return out.build(opts.specialTokens, version.vision ? VISION_TOKENS : undefined);
 }
 
 /** True when a message's content holds an image part (the Vision template's `content['type'] == 'image'`). */
