@@ -70,25 +70,14 @@ function clip(s: string, n: number): string {
  */
 export function describeValue(v: unknown): string {
   try {
-    if (v === null) return "null";
-    if (v === undefined) return "undefined";
+    if (v === null || v === undefined) return String(v);
     if (Array.isArray(v)) return "an array";
-    switch (typeof v) {
-      case "string":
-        return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
-      case "number":
-      case "boolean":
-        return `${typeof v} ${String(v)}`;
-      case "bigint":
-        return `bigint ${v > 10n ** 30n || v < -(10n ** 30n) ? "(large)" : String(v)}n`;
-      case "symbol":
-        return "a symbol";
-      case "function":
-        return "a function";
-      default:
-        if (v instanceof Uint8Array) return "a Uint8Array";
-        return "an object";
-    }
+    const type = typeof v;
+    if (type === "string") return (v as string).length > 40 ? `a string of ${(v as string).length} characters` : JSON.stringify(v);
+    if (type === "number" || type === "boolean") return `${type} ${String(v)}`;
+    if (type === "bigint") return `bigint ${(v as bigint) > 10n ** 30n || (v as bigint) < -(10n ** 30n) ? "(large)" : String(v)}n`;
+    if (type === "object") return v instanceof Uint8Array ? "a Uint8Array" : "an object";
+    return `a ${type}`; // a symbol, a function
   } catch {
     return "a value that cannot be inspected";
   }
