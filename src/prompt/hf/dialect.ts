@@ -9,6 +9,7 @@ import { InvalidMessageError, InvalidOptionsError, TemplateError } from "../../b
 import { writeContent, type NormalizedContent, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
+import { isRecord } from "../../base/read.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { VISION_TOKENS } from "../special-tokens.js";
 import { DEFAULT_DATE_STRING, IMAGE_TOKEN } from "../../base/tokens.js";
@@ -120,15 +121,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
 
 /** True when a message's content holds an image part (the Vision template's `content['type'] == 'image'`). */
 function scanForImages(messages: readonly NormalizedMessage[]): boolean {
-  for (const m of messages) {
-    const c: unknown = m.content;
-    if (!Array.isArray(c)) continue;
-    // Content parts, or a tool result that is a list of objects with type "image".
-    for (const p of c as unknown[]) {
-      if (p !== null && typeof p === "object" && !Array.isArray(p) && (p as { type?: unknown }).type === "image") return true;
-    }
-  }
-  return false;
+  // Content parts, or a tool result that is a list of objects with type "image".
+  return messages.some((m) => Array.isArray(m.content) && (m.content as unknown[]).some((p) => isRecord(p) && p.type === "image"));
 }
 
 /**
@@ -168,7 +162,12 @@ function writeSystem(out: SegmentBuilder, opts: ResolvedRenderOptions, version: 
   if (builtin !== null) {
     out.text("Tools: " + builtin.filter((t) => t !== "code_interpreter").join(", ") + "\n\n");
   }
-  out.text("Cutting Knowledge Date: December 2023\nToday Date: ").text(hfDate(opts.dateString, version), DATE_SOURCE).text("\n\n");
+  // `Today Date:` a string as given; a Date as `strftime("%d %b %Y")` in local time (what
+  // transformers' `strftime_now` does); no date: the template's default (3.1/3.3 the fixed
+  // "26 Jul 2024", 3.2 today).
+  const d = opts.dateString;
+  const date = typeof d === "string" ? d : d === undefined && version.defaultDate === "fixed" ? DEFAULT_DATE_STRING : strftimeDayMonthYear(d ?? new Date());
+  out.text("Cutting Knowledge Date: December 2023\nToday Date: ").text(date, DATE_SOURCE).text("\n\n");
   if (tools !== null && !opts.toolsInUserMessage) {
     writeTools(out, tools, "You have access to the following functions. To call a function, please respond with JSON for a function call.");
   }
@@ -220,17 +219,6 @@ function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, 
 }
 
 const DATE_SOURCE = { path: ["options", "dateString"] };
-
-/**
- * The template's `Today Date:`: a string as given; a Date as `strftime("%d %b %Y")` in local time
- * (what transformers' `strftime_now` does: `datetime.now().strftime(...)`); no date: the
- * template's default (3.1/3.3 the fixed "26 Jul 2024", 3.2 today).
- */
-function hfDate(date: string | Date | undefined, version: HfTemplateData): string {
-  if (date === undefined) return version.defaultDate === "fixed" ? DEFAULT_DATE_STRING : strftimeDayMonthYear(new Date());
-  if (typeof date === "string") return date;
-  return strftimeDayMonthYear(date);
-}
 
 /**
  * Python's `strftime("%d %b %Y")` of a local date (C locale): zero-padded day, English month
