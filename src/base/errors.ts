@@ -178,7 +178,7 @@ export function isLlamaPromptError(e: unknown, code?: ErrorCode): e is LlamaProm
 
 /** The own static `errorName` of an error class (not an inherited one), if it has one. */
 function errorNameOf(cls: unknown): string | undefined {
-  if (typeof cls !== "function" || !Object.prototype.hasOwnProperty.call(cls, "errorName")) return undefined;
+  if (typeof cls !== "function" || !Object.hasOwn(cls, "errorName")) return undefined;
   const name = (cls as { errorName?: unknown }).errorName;
   return typeof name === "string" ? name : undefined;
 }

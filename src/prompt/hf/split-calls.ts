@@ -25,37 +25,27 @@ export function splitToolCalls(messages: readonly NormalizedMessage[]): Normaliz
       out.push(m);
       continue;
     }
-    const results: ToolResult[] = [];
-    while (i + 1 < messages.length && messages[i + 1]!.kind === "tool_result") results.push(messages[++i] as ToolResult);
-
-    const answer: Array<ToolResult | undefined> = m.calls.map(() => undefined);
+    const calls = m.calls;
+    const answer: Array<ToolResult | undefined> = calls.map(() => undefined);
     const byOrder: ToolResult[] = [];
-    const withIds = m.calls.some((c) => c.id !== undefined);
-    for (const r of results) {
-      if (r.toolCallId === undefined) {
-        byOrder.push(r);
-        continue;
-      }
-      const k = m.calls.findIndex((c) => c.id === r.toolCallId);
-      if (k < 0) {
-        if (!withIds) {
-          byOrder.push(r);
-          continue;
-        }
-        throw new InvalidMessageError(
-          `tool_call_id ${JSON.stringify(r.toolCallId)} answers none of the ${m.calls.length} calls of messages[${m.index}] ` +
-            `(their ids: ${m.calls.map((c) => (c.id === undefined ? "none" : JSON.stringify(c.id))).join(", ")})`,
-          ["messages", r.index, "tool_call_id"],
-        );
-      }
+    const withIds = calls.some((c) => c.id !== undefined);
+    // The tool messages right after the assistant message, in order.
+    while (messages[i + 1]?.kind === "tool_result") {
+      const r = messages[++i] as ToolResult;
+      const id = r.toolCallId;
+      const k = id === undefined ? -1 : calls.findIndex((c) => c.id === id);
       const earlier = answer[k];
-      if (earlier !== undefined) {
+      if (k >= 0 && earlier === undefined) answer[k] = r;
+      else if (k < 0 && (id === undefined || !withIds)) byOrder.push(r);
+      else {
         throw new InvalidMessageError(
-          `tool_call_id ${JSON.stringify(r.toolCallId)} answers call ${k} of messages[${m.index}], which messages[${earlier.index}] already answers`,
+          `tool_call_id ${JSON.stringify(id)} ` +
+            (earlier === undefined
+              ? `answers none of the ${calls.length} calls of messages[${m.index}] (their ids: ${calls.map((c) => (c.id === undefined ? "none" : JSON.stringify(c.id))).join(", ")})`
+              : `answers call ${k} of messages[${m.index}], which messages[${earlier.index}] already answers`),
           ["messages", r.index, "tool_call_id"],
         );
       }
-      answer[k] = r;
     }
     const extra: ToolResult[] = [];
     for (const r of byOrder) {
@@ -63,7 +53,7 @@ export function splitToolCalls(messages: readonly NormalizedMessage[]): Normaliz
       if (k < 0) extra.push(r);
       else answer[k] = r;
     }
-    m.calls.forEach((call, k) => {
+    calls.forEach((call, k) => {
       out.push({ ...m, calls: [call] });
       const r = answer[k];
       if (r !== undefined) out.push(r);
