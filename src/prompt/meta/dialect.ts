@@ -11,7 +11,7 @@
  * - Tool results: a string is written as is; any other JSON value as Python `json.dumps` (ASCII-only).
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
-import { InvalidMessageError, InvalidOptionsError, SerializationError } from "../../base/errors.js";
+import { InvalidMessageError, InvalidOptionsError, SerializationError, type ErrorPath } from "../../base/errors.js";
 import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { atToolRoot, metaToolOf, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
@@ -38,13 +38,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
 
   const out = new SegmentBuilder();
   out.special("<|begin_of_text|>");
-  let rest = messages;
-  if (opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined) {
-    const pre = systemPreamble(messages, opts, format, opts.lossyTools);
-    rest = pre.rest;
-    out.header("system").pieces(pre.system, pre.trimNewlines ? (c) => c === "\n" : undefined).special("<|eot_id|>");
-    if (pre.toolsUser !== undefined) out.header("user").text(pre.toolsUser, { ...TOOLS_SOURCE, value: opts.tools }).special("<|eot_id|>");
-  }
+  const rest = opts.tools !== null || opts.builtinTools !== null || opts.dateString !== undefined ? writeSystem(out, messages, opts) : messages;
 
   for (const m of rest) {
     switch (m.kind) {
@@ -96,7 +90,7 @@ function endsWithEom(m: Extract<NormalizedMessage, { kind: "tool_call" }>): bool
  */
 export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptFormat): string {
   const args = call.arguments;
-  const argPath = [...call.argumentsPath];
+  const argPath = call.argumentsPath;
   switch (call.name) {
     case "brave_search":
     case "wolfram_alpha":
@@ -122,7 +116,7 @@ export function encodeToolCall(call: NormalizedToolCall, format: ToolPromptForma
   }
 }
 
-function scalarArgument(args: Record<string, unknown>, key: string, tool: string, path: (string | number)[]): string {
+function scalarArgument(args: Record<string, unknown>, key: string, tool: string, path: ErrorPath): string {
   const v = args[key];
   if (v === undefined) throw new InvalidMessageError(`${tool} call needs a "${key}" argument`, [...path, key]);
   if (typeof v === "string") return v;
@@ -151,16 +145,12 @@ export function formatPythonListValue(value: unknown, path: (string | number)[] 
 /**
  * The system prompt the reference builds from tools and date (Llama3Interface.system_messages for
  * "json"/"function_tag", the Llama 3.2 tool augmentation for "python_list"), given options
- * `tools` / `builtinTools` / `dateString`. A leading system message of the conversation is merged in
- * as the instruction. Tools whose name is a built-in's count as that built-in. The system prompt is
- * returned as pieces, each with its source, for the final special-token check.
+ * `tools` / `builtinTools` / `dateString`, and for "json"/"function_tag" the user message with the
+ * custom tools. A leading system message of the conversation is merged in as the instruction. Tools
+ * whose name is a built-in's count as that built-in. Every piece is written with its source, for the
+ * final special-token check. Returns the messages left to write.
  */
-function systemPreamble(
-  messages: NormalizedMessage[],
-  opts: ResolvedRenderOptions,
-  format: ToolPromptFormat,
-  lossy: boolean,
-): { system: Piece[]; trimNewlines: boolean; toolsUser: string | undefined; rest: NormalizedMessage[] } {
+function writeSystem(out: SegmentBuilder, messages: NormalizedMessage[], opts: ResolvedRenderOptions): NormalizedMessage[] {
   const builtin: string[] = [...(opts.builtinTools ?? [])];
   const custom: MetaToolDefinition[] = [];
   (opts.tools ?? []).forEach((t, i) => {
@@ -168,7 +158,7 @@ function systemPreamble(
     // A built-in named twice (an option and a tool definition) is listed once, where first seen.
     if (name !== undefined && BUILTIN.has(name)) {
       if (!builtin.includes(name)) builtin.push(name);
-    } else custom.push(atToolRoot(["options", "tools", i], () => metaToolOf(t, lossy))); // MetaToolError naming the tool and property (t is a snapshot)
+    } else custom.push(atToolRoot(["options", "tools", i], () => metaToolOf(t, opts.lossyTools))); // MetaToolError naming the tool and property (t is a snapshot)
   });
 
   let instruction: Piece[] = [];
@@ -178,7 +168,6 @@ function systemPreamble(
     instruction = contentPieces(first.content, "", ["messages", first.index, "content"], "system");
     rest = messages.slice(1);
   }
-  const hasInstruction = instruction.some((p) => p.text !== "");
   // SystemDefaultGenerator: "Cutting Knowledge Date: December 2023\nToday Date: {date}".
   const d = opts.dateString;
   const date: Piece[] = [
@@ -186,22 +175,23 @@ function systemPreamble(
     // A Date here is valid (the option check made it): `%d %B %Y`, as formatMetaDate writes it.
     { text: typeof d === "string" ? d : dayMonthYear(d ?? new Date(), true), source: DATE_SOURCE },
   ];
+  const tools = { ...TOOLS_SOURCE, value: opts.tools };
+  const format = opts.toolPromptFormat;
+  out.header("system");
 
   if (format === "python_list" && custom.length > 0) {
     const sys: Piece[] = [];
     if (builtin.length > 0) sys.push({ text: builtinToolsText(builtin, false) + "\n" });
-    if (opts.dateString !== undefined) sys.push(...date, { text: "\n" });
-    sys.push({ text: pythonListToolsText(custom), source: { ...TOOLS_SOURCE, value: opts.tools } }, { text: "\n" });
-    if (hasInstruction) sys.push(...instruction);
-    return { system: sys, trimNewlines: true, toolsUser: undefined, rest };
+    if (d !== undefined) sys.push(...date, { text: "\n" });
+    sys.push({ text: pythonListToolsText(custom), source: tools }, { text: "\n" }, ...instruction);
+    out.pieces(sys, (c) => c === "\n").special("<|eot_id|>");
+    return rest;
   }
 
-  const sys: Piece[] = [];
-  if (builtin.length > 0 || custom.length > 0) sys.push({ text: builtinToolsText(builtin, custom.length > 0) + "\n" });
-  sys.push(...date);
-  if (hasInstruction) sys.push({ text: "\n\n" }, ...instruction);
-  sys.push({ text: "\n" });
-  let toolsUser: string | undefined;
-  if (custom.length > 0) toolsUser = format === "function_tag" ? functionTagToolsText(custom) : jsonToolsText(custom);
-  return { system: sys, trimNewlines: false, toolsUser, rest };
+  if (builtin.length > 0 || custom.length > 0) out.text(builtinToolsText(builtin, custom.length > 0) + "\n");
+  out.pieces(date);
+  if (instruction.some((p) => p.text !== "")) out.text("\n\n").pieces(instruction);
+  out.text("\n").special("<|eot_id|>");
+  if (custom.length > 0) out.header("user").text(format === "function_tag" ? functionTagToolsText(custom) : jsonToolsText(custom), tools).special("<|eot_id|>");
+  return rest;
 }
