@@ -95,7 +95,7 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
     case "string":
       return w.onString === undefined ? v : w.onString(v, w.at);
     case "number":
-      if (!Number.isFinite(v)) throw walkError(w, `${v} cannot be written as JSON (Python would write the non-JSON literal ${v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN"})`);
+      if (!Number.isFinite(v)) throw walkError(w, `${v} cannot be written as JSON (Python would write the non-JSON literal ${v})`); // NaN, Infinity, -Infinity: the same names
       return v;
     case "boolean":
     case "bigint":
@@ -281,7 +281,7 @@ export function pyJsonString(s: string, ensureAscii = false): string {
  */
 export function pyNumber(n: number, path: ErrorPath = []): string {
   if (!Number.isFinite(n)) {
-    throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN"})`, [...path]);
+    throw new SerializationError(`${n} cannot be written as JSON (Python would write the non-JSON literal ${n})`, [...path]);
   }
   // Safe integers are Python ints (String(-0) is "0", as Python writes int(-0.0)). Beyond 2^53 a
   // JavaScript number cannot hold an exact integer, so it came from a float (JSON `1e20`): write it
