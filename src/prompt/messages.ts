@@ -211,7 +211,7 @@ export type { SpecialTokenPolicy };
 // ---------------------------------------------------------------------------------------------
 
 const ROLES = `"system", "developer", "user", "assistant", "tool", "ipython", "function"`;
-const STOP_REASONS: readonly string[] = ["eot", "eom", "end_of_text", "length", "none"];
+const STOP_REASONS: readonly unknown[] = ["eot", "eom", "end_of_text", "length", "none"];
 
 const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidMessageError(message, path, options);
 
@@ -353,8 +353,8 @@ function normalizeAssistant(r: Reader, raw: object, at: ErrorPath, index: number
   const flat = read(raw, "toolCalls", at);
   const legacy = read(raw, "function_call", at);
   const stop = read(raw, "stopReason", at);
-  if (stop !== undefined && !STOP_REASONS.includes(stop as string)) {
-    throw invalid(`expected one of ${STOP_REASONS.map((s) => `"${s}"`).join(", ")}, got ${describeValue(stop)}`, [...at, "stopReason"]);
+  if (stop !== undefined && !STOP_REASONS.includes(stop)) {
+    throw invalid(`expected one of "eot", "eom", "end_of_text", "length", "none", got ${describeValue(stop)}`, [...at, "stopReason"]);
   }
   const stopReason = stop as MessageStopReason | undefined;
   const given = [openai, flat, legacy].filter((v) => v !== undefined && v !== null).length;
