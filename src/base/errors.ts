@@ -117,18 +117,12 @@ export class LlamaPromptError extends Error {
   /** Where in the caller's input the problem is; `[]` when it is not about an argument. */
   readonly path: ErrorPath;
   constructor(code: ErrorCode, message: string, options?: LlamaPromptErrorOptions) {
-    const cause = causeOf(options);
-    super(textOf(message), "cause" in cause ? cause : undefined);
+    // `{}` (no cause) gives the Error no `cause` property.
+    super(textOf(message), causeOf(options));
     // The class's static `errorName` (survives minifiers that rename classes), else its own name.
     this.name = errorNameOf(new.target) ?? new.target.name;
     this.code = code;
-    let path: unknown;
-    try {
-      path = options?.path;
-    } catch {
-      // an options object that cannot be read: no path
-    }
-    this.path = Object.freeze(safePath(path));
+    this.path = Object.freeze(pathOf(options));
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
   }
 
@@ -151,12 +145,14 @@ export class LlamaPromptError extends Error {
   }
 }
 
-function safePath(path: unknown): Array<string | number> {
+/** The `path` of an options argument as a plain path (at most 64 elements); `[]` when there is none or it cannot be read. */
+function pathOf(options: LlamaPromptErrorOptions | undefined): Array<string | number> {
   try {
+    const path: unknown = options?.path;
     if (!Array.isArray(path)) return [];
     return path.slice(0, 64).map((p: unknown) => (typeof p === "number" || typeof p === "string" ? p : describeValue(p)));
   } catch {
-    return [];
+    return []; // an options object or a path that cannot be read
   }
 }
 
