@@ -166,6 +166,16 @@ describe("options", () => {
     expect(() => renderPrompt([{ role: "user", content: "x" }], { builtinTools: ["brave search"] as never })).toThrow(/builtinTools\[0\]/);
   });
 
+  it("rejects an unknown option named like an Object.prototype member (never ignored, never a raw TypeError)", () => {
+    for (const options of [{ constructor: 1 }, { toString: 1 }, { hasOwnProperty: 1 }, JSON.parse('{"__proto__": 1}') as object]) {
+      const key = Object.keys(options)[0]!;
+      const e = thrown(() => renderPrompt([{ role: "user", content: "x" }], options as never));
+      expect(e).toBeInstanceOf(InvalidOptionsError);
+      expect((e as InvalidOptionsError).path).toEqual(["options", key]);
+      expect((e as Error).message).toMatch(/unknown option/);
+    }
+  });
+
   it("refuses meta-only options in the hf dialect instead of ignoring them", () => {
     expect(() => renderPrompt([{ role: "user", content: "x" }], { toolPromptFormat: "python_list" })).toThrow(/toolPromptFormat.*dialect: "meta"/);
     expect(() => renderPrompt([{ role: "user", content: "x" }], { lossyTools: true })).toThrow(InvalidOptionsError);

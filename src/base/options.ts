@@ -277,10 +277,11 @@ export function readOptions<K extends OptionKey>(
   for (const [k, v] of entries) {
     if (v === undefined) continue;
     const path = [...root, k];
-    const check = extra[k] ?? (known.includes(k) ? OPTION_CHECKS[k as OptionKey] : undefined);
+    // Own keys only: an option named like an Object.prototype member ("constructor", "__proto__") is unknown.
+    const check = (Object.hasOwn(extra, k) ? extra[k] : undefined) ?? (known.includes(k) ? OPTION_CHECKS[k as OptionKey] : undefined);
     if (check === undefined) {
-      const other = (OPTION_CHECKS as Record<string, unknown>)[k] !== undefined;
-      const who = READ_BY[k] ?? (other ? "rendering" : undefined);
+      const other = Object.hasOwn(OPTION_CHECKS, k);
+      const who = (Object.hasOwn(READ_BY, k) ? READ_BY[k] : undefined) ?? (other ? "rendering" : undefined);
       throw new InvalidOptionsError(
         (other ? `not read here (it is an option of ${who})` : `unknown option`) +
           `; options read here: ${[...known, ...Object.keys(extra)].join(", ")}`,
