@@ -36,20 +36,6 @@ export interface ResolvedRenderOptions {
   splitToolCalls: boolean;
 }
 
-/** The defaults of the options that have one (`dateString` has none: each dialect has its own). */
-const DEFAULTS = {
-  dialect: "hf",
-  llamaVersion: "3.1",
-  tools: null,
-  builtinTools: null,
-  toolsInUserMessage: true,
-  addGenerationPrompt: true,
-  addBos: true,
-  specialTokens: "reject",
-  lossyTools: false,
-  splitToolCalls: false,
-} as const;
-
 const META_ONLY = ["toolPromptFormat", "lossyTools"] as const;
 
 /**
@@ -85,15 +71,24 @@ export function resolveRenderOptions(options: unknown, keys: readonly (typeof RE
     }
   }
   checkVersionOptions(o);
-  // Every value is checked (a tool definition is a plain-data snapshot); a given value replaces the default.
+  // A literal of one shape (the renderers read it on every render); the option checks made each
+  // tool definition a plain-data snapshot.
   return {
-    ...DEFAULTS,
-    ...o,
+    dialect: (o.dialect as "hf" | "meta" | undefined) ?? "hf",
+    llamaVersion: (o.llamaVersion as LlamaVersion | undefined) ?? "3.1",
+    tools: (o.tools as ToolDefinition[] | null | undefined) ?? null,
+    builtinTools: (o.builtinTools as string[] | null | undefined) ?? null,
     // "today": the current date, read once here; each dialect formats it as it formats any Date.
-    dateString: o.dateString === "today" ? new Date() : o.dateString,
+    dateString: o.dateString === "today" ? new Date() : (o.dateString as string | Date | undefined),
+    toolsInUserMessage: (o.toolsInUserMessage as boolean | undefined) ?? true,
     toolsInUserMessageGiven: o.toolsInUserMessage !== undefined,
+    addGenerationPrompt: (o.addGenerationPrompt as boolean | undefined) ?? true,
+    addBos: (o.addBos as boolean | undefined) ?? true,
+    specialTokens: (o.specialTokens as SpecialTokenPolicy | undefined) ?? "reject",
     toolPromptFormat: metaToolPromptFormat(o),
-  } as ResolvedRenderOptions;
+    lossyTools: (o.lossyTools as boolean | undefined) ?? false,
+    splitToolCalls: (o.splitToolCalls as boolean | undefined) ?? false,
+  };
 }
 
 export type { RenderOptions };
