@@ -29,18 +29,14 @@ export const FIRST_SPECIAL_ID = 128000;
 export const LAST_SPECIAL_ID = 128255;
 
 /**
- * Ids of the reserved tokens in Llama 3.1's order: 128002, 128003, 128005, then 128011..128255,
- * named `<|reserved_special_token_0|>` .. `<|reserved_special_token_247|>`.
+ * Every id of the block by its text: the named tokens, then the reserved ones in Llama 3.1's order —
+ * the ids the named ones leave free (128002, 128003, 128005, then 128011..128255), named
+ * `<|reserved_special_token_0|>` .. `<|reserved_special_token_247|>`.
  */
-const RESERVED_IDS: readonly number[] = (() => {
-  const ids = [128002, 128003, 128005];
-  for (let id = 128011; id <= LAST_SPECIAL_ID; id++) ids.push(id);
-  return ids;
-})();
-
-const NAME_BY_ID = new Map<number, string>();
-for (const [name, id] of Object.entries(SPECIAL_TOKENS)) NAME_BY_ID.set(id, name);
-RESERVED_IDS.forEach((id, n) => NAME_BY_ID.set(id, `<|reserved_special_token_${n}|>`));
+const NAME_BY_ID = new Map<number, string>(Object.entries(SPECIAL_TOKENS).map(([name, id]) => [id, name]));
+for (let id = FIRST_SPECIAL_ID, n = 0; id <= LAST_SPECIAL_ID; id++) {
+  if (!NAME_BY_ID.has(id)) NAME_BY_ID.set(id, `<|reserved_special_token_${n++}|>`);
+}
 const ID_BY_NAME = new Map<string, number>();
 for (const [id, name] of NAME_BY_ID) ID_BY_NAME.set(name, id);
 
@@ -60,8 +56,9 @@ export function isSpecialTokenId(id: number): boolean {
 }
 
 /** The source of a regex matching any Llama 3.1 special token written as text (reserved: 0..247 only). */
-export const SPECIAL_TOKEN_SOURCE =
-  "<\\|(?:begin_of_text|end_of_text|finetune_right_pad_id|start_header_id|end_header_id|eom_id|eot_id|python_tag|reserved_special_token_(?:24[0-7]|2[0-3]\\d|1\\d\\d|[1-9]?\\d))\\|>";
+export const SPECIAL_TOKEN_SOURCE = `<\\|(?:${Object.keys(SPECIAL_TOKENS)
+  .map((t) => t.slice(2, -2))
+  .join("|")}|reserved_special_token_(?:24[0-7]|2[0-3]\\d|1\\d\\d|[1-9]?\\d))\\|>`;
 
 /**
  * A new regex matching any Llama 3.1 special token written as text, with the given flags (default
