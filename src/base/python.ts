@@ -101,10 +101,9 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
     case "bigint":
       return v;
     case "undefined":
-      throw walkError(w, "undefined cannot be written as JSON");
     case "symbol":
     case "function":
-      throw walkError(w, `a ${typeof v} cannot be written as JSON`);
+      throw walkError(w, `${describeValue(v)} cannot be written as JSON`); // "undefined", "a symbol", "a function"
   }
   if (v === null) return null;
   const obj = v as object;
@@ -120,8 +119,9 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
     if (!isArray) {
       const proto: unknown = Object.getPrototypeOf(obj);
       if (proto !== Object.prototype && proto !== null) {
-        const kind = obj instanceof Map ? "Map" : obj instanceof Set ? "Set" : obj instanceof WeakMap ? "WeakMap" : obj instanceof WeakSet ? "WeakSet" : undefined;
-        if (kind !== undefined) throw walkError(w, `a ${kind} cannot be written as JSON; convert it to an object or array`);
+        for (const kind of [Map, Set, WeakMap, WeakSet]) {
+          if (obj instanceof kind) throw walkError(w, `a ${kind.name} cannot be written as JSON; convert it to an object or array`);
+        }
         if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) throw walkError(w, "binary data cannot be written as JSON; convert it to an array or a string");
         const boxed = unbox(obj);
         if (boxed !== NOT_BOXED) return copyJson(w, boxed, depth, true);
