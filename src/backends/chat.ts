@@ -10,6 +10,7 @@ import {
   parseOptionsFor,
   readOptions,
   RENDER_KEYS,
+  TOOL_CHOICE_CHECK,
   toolDefinitionName,
   type RenderOptions,
   type ToolChoice,
@@ -140,7 +141,7 @@ export const GENERATION_CHECKS: Record<string, Check> = {
 
 /** Keys of the shared options model these entry points read (a function: no work at module load). */
 function chatKeys() {
-  return [...RENDER_KEYS, "createId", "maxToolCallChars", "toolChoice"] as const;
+  return [...RENDER_KEYS, "createId", "maxToolCallChars"] as const;
 }
 
 /** The backend argument, checked: a typed error (path `["backend"]`) for anything that is no backend. */
@@ -168,7 +169,7 @@ interface Prepared {
 
 function prepare(backendArg: unknown, messages: readonly ChatMessage[], options: unknown): Prepared {
   const backend = checkBackend(backendArg);
-  const o = readOptions(options, chatKeys(), ["options"], GENERATION_CHECKS);
+  const o = readOptions(options, chatKeys(), ["options"], { toolChoice: TOOL_CHOICE_CHECK, ...GENERATION_CHECKS });
   const render: Record<string, unknown> = {};
   for (const k of RENDER_KEYS) if (o[k] !== undefined) render[k] = o[k];
   const choice = (o.toolChoice as ToolChoice | undefined) ?? "auto";

@@ -183,7 +183,12 @@ const dateString: Check = (v, path) => {
   return new Date(t); // a fresh Date: a subclass cannot format itself differently later
 };
 
-const toolChoice: Check = (v, path) => {
+/**
+ * `toolChoice`, which only `generateChat` / `streamChat` read: they pass this check to
+ * {@link readOptions} with their own (kept out of {@link OPTION_CHECKS}, so bundles that only
+ * render and parse do not carry it).
+ */
+export const TOOL_CHOICE_CHECK: Check = (v, path) => {
   if (v === "auto" || v === "none" || v === "required") return v;
   if (isRecord(v)) {
     let keys: string[];
@@ -200,9 +205,10 @@ const toolChoice: Check = (v, path) => {
 };
 
 /**
- * Every option, defined once: its check. Entry points list which of these keys they read
- * ({@link RENDER_KEYS}, {@link PARSE_KEYS}, ...); entry points with options of their own (a backend's
- * generation parameters) pass extra checks to {@link readOptions}.
+ * Every option of rendering and parsing, defined once: its check. Entry points list which of these
+ * keys they read ({@link RENDER_KEYS}, {@link PARSE_KEYS}, ...); entry points with options of their
+ * own (a backend's generation parameters, `toolChoice`: {@link TOOL_CHOICE_CHECK}) pass extra checks
+ * to {@link readOptions}.
  */
 export const OPTION_CHECKS = {
   dialect: oneOf(["hf", "meta"]),
@@ -219,7 +225,6 @@ export const OPTION_CHECKS = {
   splitToolCalls: boolean,
   createId: is((v) => typeof v === "function", "a function returning a string"),
   maxToolCallChars: is((v) => Number.isSafeInteger(v) && (v as number) >= 1, "a positive integer"),
-  toolChoice,
 } satisfies Record<string, Check>;
 
 /** Any option key of the shared model. */
@@ -280,10 +285,9 @@ export function readOptions<K extends OptionKey>(
     // Own keys only: an option named like an Object.prototype member ("constructor", "__proto__") is unknown.
     const check = (Object.hasOwn(extra, k) ? extra[k] : undefined) ?? (known.includes(k) ? OPTION_CHECKS[k as OptionKey] : undefined);
     if (check === undefined) {
-      const other = Object.hasOwn(OPTION_CHECKS, k);
-      const who = (Object.hasOwn(READ_BY, k) ? READ_BY[k] : undefined) ?? (other ? "rendering" : undefined);
+      const who = Object.hasOwn(READ_BY, k) ? READ_BY[k] : Object.hasOwn(OPTION_CHECKS, k) ? "rendering" : undefined;
       throw new InvalidOptionsError(
-        (other ? `not read here (it is an option of ${who})` : `unknown option`) +
+        (who !== undefined ? `not read here (it is an option of ${who})` : `unknown option`) +
           `; options read here: ${[...known, ...Object.keys(extra)].join(", ")}`,
         path,
       );
