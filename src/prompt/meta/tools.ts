@@ -335,5 +335,6 @@ export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions | null = 
 
 /** {@link toMetaTool} of a plain-data snapshot (a tool definition as the options check returns it). */
 export function metaToolOf(t: unknown, lossyTools: boolean): MetaToolDefinition {
-  return isMetaTool(t) ? checkMetaTool(t) : convertOpenAITool(t, lossyTools);
+  // Plain data: `in` cannot throw here (isMetaTool guards against revoked Proxies for its callers).
+  return isRecord(t) && "tool_name" in t ? checkMetaTool(t) : convertOpenAITool(t, lossyTools);
 }
