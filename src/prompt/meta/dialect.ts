@@ -13,7 +13,7 @@
  */
 import { InvalidMessageError, InvalidOptionsError, SerializationError, type ErrorPath } from "../../base/errors.js";
 import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
-import { atToolRoot, metaToolOf, type MetaToolDefinition } from "./tools.js";
+import { metaToolOf, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
@@ -158,7 +158,7 @@ function writeSystem(out: SegmentBuilder, messages: NormalizedMessage[], opts: R
     // A built-in named twice (an option and a tool definition) is listed once, where first seen.
     if (name !== undefined && BUILTIN.has(name)) {
       if (!builtin.includes(name)) builtin.push(name);
-    } else custom.push(atToolRoot(["options", "tools", i], () => metaToolOf(t, opts.lossyTools))); // MetaToolError naming the tool and property (t is a snapshot)
+    } else custom.push(metaToolOf(t, opts.lossyTools, ["options", "tools", i])); // MetaToolError naming the tool and property (t is a snapshot)
   });
 
   let instruction: Piece[] = [];

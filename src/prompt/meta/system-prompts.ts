@@ -7,7 +7,7 @@
  * where the templates use it.
  */
 import { describeValue, InvalidOptionsError, SerializationError } from "../../base/errors.js";
-import { atToolRoot, lossyOption, toMetaTool, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
+import { lossyOption, metaToolOf, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
 import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
 import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
 import { safeIsArray } from "../../base/read.js";
@@ -103,7 +103,7 @@ function customTools(tools: unknown, options: unknown): MetaToolDefinition[] {
   const list = toolList(tools);
   checkOptionsObject(options);
   const lossyTools = lossyOption(options);
-  return list.map((t, i) => atToolRoot(["tools", i], () => toMetaTool(t, { lossyTools })));
+  return list.map((t, i) => metaToolOf(t, lossyTools, ["tools", i])); // the list is a snapshot
 }
 
 function isBuiltinName(name: unknown): boolean {

@@ -76,19 +76,6 @@ export class MetaToolError extends LlamaPromptError {
 }
 
 /**
- * Runs `fn` (a conversion of the tool at `root`) and re-roots the paths of the errors it throws, so
- * that they count from the caller's argument.
- */
-export function atToolRoot<T>(root: ErrorPath, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof MetaToolError) throw new MetaToolError(e.detail, e.toolName, e.toolPath, e.property, root);
-    throw e;
-  }
-}
-
-/**
  * True when `tool` is in Meta's shape: an object with a `tool_name` key. Only the shape is looked
  * at, nothing is validated (see {@link parseMetaTool}); never throws (a revoked Proxy is `false`).
  */
@@ -115,9 +102,9 @@ function snapshot(tool: unknown): unknown {
 const PROTO = "__proto__";
 
 /** Refuses a parameter named `__proto__` among the own keys of `params` (at `path`, inside the tool). */
-function refuseProto(params: object, tool: string, path: ErrorPath): void {
+function refuseProto(params: object, tool: string, path: ErrorPath, root: ErrorPath): void {
   if (Object.hasOwn(params, PROTO)) {
-    throw new MetaToolError(`a parameter cannot be named "${PROTO}" (it would be dropped from the JavaScript object); rename it`, tool, [...path, PROTO], PROTO);
+    throw new MetaToolError(`a parameter cannot be named "${PROTO}" (it would be dropped from the JavaScript object); rename it`, tool, [...path, PROTO], PROTO, root);
   }
 }
 
@@ -126,17 +113,19 @@ function refuseProto(params: object, tool: string, path: ErrorPath): void {
  * plain copy with the known keys only (unknown keys are dropped, as pydantic ignores them).
  */
 export function parseMetaTool(tool: unknown): MetaToolDefinition {
-  return checkMetaTool(snapshot(tool));
+  return checkMetaTool(snapshot(tool), ["tool"]);
 }
 
-/** {@link parseMetaTool} of a plain-data snapshot. */
-function checkMetaTool(t: unknown): MetaToolDefinition {
-  if (!isRecord(t)) throw new MetaToolError(`expected a Meta tool definition object, got ${describeValue(t)}`, undefined, []);
+/** {@link parseMetaTool} of a plain-data snapshot; error paths start at `root` (the tool in the caller's argument). */
+function checkMetaTool(t: unknown, root: ErrorPath): MetaToolDefinition {
+  if (!isRecord(t)) throw new MetaToolError(`expected a Meta tool definition object, got ${describeValue(t)}`, undefined, [], undefined, root);
   const name = t.tool_name;
-  if (typeof name !== "string" || name === "") throw new MetaToolError(`tool_name must be a non-empty string, got ${describeValue(name)}`, undefined, ["tool_name"]);
+  if (typeof name !== "string" || name === "") {
+    throw new MetaToolError(`tool_name must be a non-empty string, got ${describeValue(name)}`, undefined, ["tool_name"], undefined, root);
+  }
   /** Unless `ok`: the MetaToolError "`what`, got `value`" at `path`, naming the tool (and `property`). */
   function need(ok: boolean, what: string, value: unknown, path: ErrorPath, property?: string): asserts ok {
-    if (!ok) throw new MetaToolError(`${what}, got ${describeValue(value)}`, name as string, path, property);
+    if (!ok) throw new MetaToolError(`${what}, got ${describeValue(value)}`, name as string, path, property, root);
   }
   const nullableString = (v: unknown, path: ErrorPath, property?: string): string | null | undefined => {
     need(v === undefined || v === null || typeof v === "string", "expected a string or null", v, path, property);
@@ -149,7 +138,7 @@ function checkMetaTool(t: unknown): MetaToolDefinition {
     if (params === null) out.parameters = null;
     else {
       need(isRecord(params), "parameters must be an object (parameter name → definition)", params, ["parameters"]);
-      refuseProto(params, name, ["parameters"]);
+      refuseProto(params, name, ["parameters"], root);
       const checked: Record<string, MetaToolParamDefinition> = {};
       for (const [pname, p] of Object.entries(params)) {
         const at = ["parameters", pname];
@@ -256,7 +245,7 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
  * non-simple `type` throws).
  */
 export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions | null = {}): MetaToolDefinition {
-  return convertOpenAITool(snapshot(tool), lossyOption(options));
+  return convertOpenAITool(snapshot(tool), lossyOption(options), ["tool"]);
 }
 
 /** `lossyTools` of an options argument, checked (absent options: false). */
@@ -273,15 +262,16 @@ export function lossyOption(options: unknown): boolean {
   return lossy === true;
 }
 
-function convertOpenAITool(tool: unknown, lossyTools: boolean): MetaToolDefinition {
-  if (!isRecord(tool)) throw new MetaToolError("expected an OpenAI tool object", undefined, []);
+/** {@link openAIToolToMeta} of a plain-data snapshot; error paths start at `root`. */
+function convertOpenAITool(tool: unknown, lossyTools: boolean, root: ErrorPath): MetaToolDefinition {
+  if (!isRecord(tool)) throw new MetaToolError("expected an OpenAI tool object", undefined, [], undefined, root);
   const wrapped = tool.type === "function" && tool.function !== null && typeof tool.function === "object";
   const fn = (wrapped ? tool.function : tool) as Record<string, unknown>;
   const base: (string | number)[] = wrapped ? ["function"] : [];
   const name = fn.name;
-  if (typeof name !== "string" || name === "") throw new MetaToolError("name must be a non-empty string", undefined, [...base, "name"]);
+  if (typeof name !== "string" || name === "") throw new MetaToolError("name must be a non-empty string", undefined, [...base, "name"], undefined, root);
   const fail = (msg: string, path: (string | number)[], property?: string): never => {
-    throw new MetaToolError(msg, name, [...base, ...path], property);
+    throw new MetaToolError(msg, name, [...base, ...path], property, root);
   };
   const cannot = (k: string, path: (string | number)[], pname?: string) =>
     fail(`${pname === undefined ? "" : `property "${pname}": `}the JSON Schema keyword "${k}" cannot be expressed in Meta's tool shape (pass lossyTools: true to drop it)`, [...path, k], pname);
@@ -296,7 +286,7 @@ function convertOpenAITool(tool: unknown, lossyTools: boolean): MetaToolDefiniti
   for (const k of Object.keys(ps)) if (!lossyTools && !PARAMETERS_KEYWORDS.includes(k)) cannot(k, ["parameters"]);
   const props = ps.properties ?? {};
   if (!isRecord(props)) return fail("properties must be an object", ["parameters", "properties"]);
-  refuseProto(props, name, [...base, "parameters", "properties"]);
+  refuseProto(props, name, [...base, "parameters", "properties"], root);
   const required = ps.required ?? [];
   if (!Array.isArray(required) || !required.every((r) => typeof r === "string")) {
     return fail("required must be an array of property names", ["parameters", "required"]);
@@ -333,8 +323,11 @@ export function toMetaTool(tool: unknown, options: OpenAIToMetaOptions | null = 
   return metaToolOf(snapshot(tool), lossy);
 }
 
-/** {@link toMetaTool} of a plain-data snapshot (a tool definition as the options check returns it). */
-export function metaToolOf(t: unknown, lossyTools: boolean): MetaToolDefinition {
+/**
+ * {@link toMetaTool} of a plain-data snapshot (a tool definition as the options check returns it);
+ * the paths of its errors start at `root`, where the tool is in the caller's argument.
+ */
+export function metaToolOf(t: unknown, lossyTools: boolean, root: ErrorPath = ["tool"]): MetaToolDefinition {
   // Plain data: `in` cannot throw here (isMetaTool guards against revoked Proxies for its callers).
-  return isRecord(t) && "tool_name" in t ? checkMetaTool(t) : convertOpenAITool(t, lossyTools);
+  return isRecord(t) && "tool_name" in t ? checkMetaTool(t, root) : convertOpenAITool(t, lossyTools, root);
 }
