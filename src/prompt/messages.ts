@@ -10,7 +10,7 @@
 import { describeValue, InvalidMessageError, type ErrorPath } from "../base/errors.js";
 import { isPySpace, MAX_JSON_VALUES, plainJson, pyStrip } from "../base/python.js";
 import { checkToolName } from "../base/options.js";
-import { isRecord, readLength, readProperty, safeIsArray } from "../base/read.js";
+import { isRecord, readLength, safeIsArray } from "../base/read.js";
 import type { Piece, SegmentBuilder } from "./segments.js";
 import { fieldGuard, type SpecialTokenPolicy } from "./special-tokens.js";
 
@@ -215,8 +215,18 @@ const STOP_REASONS: readonly unknown[] = ["eot", "eom", "end_of_text", "length",
 
 const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidMessageError(message, path, options);
 
-/** `obj[key]` of the caller's input, read once; a read that throws is an `InvalidMessageError`. */
-const read = (obj: object, key: string | number, path: ErrorPath): unknown => readProperty(obj, key, path, invalid);
+/**
+ * `obj[key]` of the caller's input, read once; a read that throws is an `InvalidMessageError`. (Its
+ * own property read, not base's readProperty: a load site shared with every other reader of caller
+ * objects sees too many shapes to stay fast, and this one runs for every field of every message.)
+ */
+function read(obj: object, key: string | number, path: ErrorPath): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (cause) {
+    throw invalid("could not be read (a getter or Proxy trap threw)", [...path, key], { cause });
+  }
+}
 
 /** One normalisation: the policy and the value budget shared by every message. */
 interface Reader {
@@ -236,9 +246,14 @@ function guardFor(r: Reader, role: string): ((s: string, path: ErrorPath) => str
  * (a Proxy can claim any length), and hands it to `each` with its path.
  */
 function eachItem(r: Reader, arr: object, path: ErrorPath, each: (item: unknown, at: ErrorPath) => void): void {
+  const n = itemCount(r, arr, path);
+  for (let i = 0; i < n; i++) each(read(arr, i, path), [...path, i]);
+}
+
+function itemCount(r: Reader, arr: object, path: ErrorPath): number {
   const n = readLength(arr, path, invalid);
   if ((r.budget.left -= n) < 0) throw invalid(`more than ${MAX_JSON_VALUES} values in one conversation`, path);
-  for (let i = 0; i < n; i++) each(read(arr, i, path), [...path, i]);
+  return n;
 }
 
 /** A string written as message text (the field `key` of `at`): the per-field special-token check (or strip) applied. */
@@ -263,8 +278,9 @@ export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy 
     throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
   const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: {} };
+  const n = itemCount(r, messages, ["messages"]);
   const out: NormalizedMessage[] = [];
-  eachItem(r, messages, ["messages"], (m, at) => out.push(normalizeMessage(r, m, at, out.length)));
+  for (let i = 0; i < n; i++) out.push(normalizeMessage(r, read(messages, i, ["messages"]), ["messages", i], i));
   return out;
 }
 
