@@ -18,12 +18,14 @@ export type {
   ContentPart,
   TextPart,
   OpenAIToolCall,
-  OpenAIFunctionToolCall,
 } from "./prompt/messages.js";
 export {
   parseOptionsFor,
   type RenderOptions,
   type ToolDefinition,
+  type FunctionToolDefinition,
+  type MetaToolDefinition,
+  type MetaToolParamDefinition,
   type LlamaVersion,
   type ToolChoice,
   type ToolPromptFormat,

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { describe, expectTypeOf, it } from "vitest";
+import type { FunctionToolDefinition } from "../src/base/options.js";
 import {
   defineTools,
-  type FunctionToolDefinition,
   type ParsedToolCall,
   type ToolSpec,
   type TypedToolCall,

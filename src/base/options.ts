@@ -18,9 +18,34 @@ import { isRecord, readLength, readProperty, safeIsArray } from "./read.js";
  * any JSON object that carries a name (`function.name`, `name` or Meta's `tool_name`) is accepted and
  * written as given, exactly as the official template does.
  */
-export type ToolDefinition =
-  | { type: "function"; function: { name: string; description?: string; parameters?: Record<string, unknown>; [k: string]: unknown } }
-  | { [key: string]: unknown };
+export type ToolDefinition = FunctionToolDefinition | MetaToolDefinition | { readonly [key: string]: unknown };
+
+/**
+ * An OpenAI-style function tool: what `defineTools` returns, what OpenAI clients send, and the shape
+ * the official template documents (`parameters` is a JSON Schema object).
+ */
+export interface FunctionToolDefinition<Name extends string = string> {
+  type: "function";
+  function: { name: Name; description?: string; parameters?: Record<string, unknown>; [key: string]: unknown };
+}
+
+/** A custom tool in Meta's shape (llama-models `ToolDefinition`). */
+export interface MetaToolDefinition {
+  tool_name: string;
+  description?: string | null;
+  parameters?: Record<string, MetaToolParamDefinition> | null;
+}
+
+/** One parameter of a Meta tool. As in pydantic's `ToolParamDefinition`, `required` defaults to true. */
+export interface MetaToolParamDefinition {
+  /** Free text shown to the model, e.g. `"str"`, `"int"`, `"string"`. */
+  param_type: string;
+  description?: string | null;
+  /** Default true (pydantic default). `null` counts as not required, as in the reference templates. */
+  required?: boolean | null;
+  /** Any JSON value; `null`/absent means no default (pydantic `None`). */
+  default?: unknown;
+}
 
 /** What to do with special-token text in anything written into the prompt. */
 export type SpecialTokenPolicy = "reject" | "strip" | "allow";

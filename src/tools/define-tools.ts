@@ -20,7 +20,7 @@ import {
   type ToolArgumentIssue,
 } from "../base/errors.js";
 import type { ToolCall, ToolCallFormat } from "../parse/types.js";
-import { readOptions } from "../base/options.js";
+import { readOptions, type FunctionToolDefinition } from "../base/options.js";
 import { BUILTIN_TOOLS, isToolName, TOOL_NAME_RULE, type BuiltinToolName } from "../base/tokens.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -75,11 +75,6 @@ export type ParsedToolCall<T extends ToolSpecs, B extends BuiltinToolName = neve
   | { [K in keyof T & string]: TypedToolCall<K, z.output<T[K]["parameters"]>> }[keyof T & string]
   | { [K in B]: TypedToolCall<K, BuiltinToolArguments[K]> }[B];
 
-/** OpenAI-style function definition, as rendered by the chat template. */
-export interface FunctionToolDefinition<Name extends string = string> {
-  type: "function";
-  function: { name: Name; description?: string; parameters: Record<string, unknown> };
-}
 
 /** Result of `safeParse`. */
 export type SafeParseToolCallResult<T> =

@@ -14,9 +14,9 @@ export {
   type BuiltinToolArguments,
   type TypedToolCall,
   type ParsedToolCall,
-  type FunctionToolDefinition,
   type SafeParseToolCallResult,
   type ToolErrorContent,
   type ToolErrorMessage,
 } from "./define-tools.js";
+export type { FunctionToolDefinition } from "../base/options.js";
 export { UnknownToolError, ToolArgumentsError, type ToolArgumentIssue } from "../base/errors.js";

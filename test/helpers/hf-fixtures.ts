@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChatMessage, LlamaVersion, OpenAIFunctionToolCall, PromptOptions } from "../../src/index.js";
-import type { AssistantChatMessage } from "../../src/prompt/messages.js";
+import type { ChatMessage, LlamaVersion, PromptOptions } from "../../src/index.js";
+import type { AssistantChatMessage, OpenAIFunctionToolCall } from "../../src/prompt/messages.js";
 
 /** A message of the fixtures: its tool calls are all function calls (the template knows no other). */
 export type FixtureMessage =

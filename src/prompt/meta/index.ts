@@ -12,7 +12,6 @@ export {
   formatMetaDate,
   PYTHON_LIST_DEFAULT_PROMPT,
   META_BUILTIN_TOOLS,
-  type AnyToolDefinition,
   type PythonListToolsPromptOptions,
 } from "./system-prompts.js";
 export {
@@ -24,6 +23,5 @@ export {
   MetaToolError,
   type MetaToolDefinition,
   type MetaToolParamDefinition,
-  type OpenAIFunctionTool,
   type OpenAIToMetaOptions,
 } from "./tools.js";

@@ -7,14 +7,12 @@
  * where the templates use it.
  */
 import { describeValue, InvalidOptionsError, SerializationError } from "../../base/errors.js";
-import { lossyOption, metaToolOf, type MetaToolDefinition, type OpenAIFunctionTool, type OpenAIToMetaOptions } from "./tools.js";
+import { lossyOption, metaToolOf, type MetaToolDefinition, type OpenAIToMetaOptions } from "./tools.js";
 import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
 import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
 import { safeIsArray } from "../../base/read.js";
 import { dayMonthYear } from "../date.js";
 
-/** A custom tool in Meta's shape or OpenAI's (converted with `openAIToolToMeta`). */
-export type AnyToolDefinition = MetaToolDefinition | OpenAIFunctionTool | ToolDefinition;
 
 /** Names the reference treats as built-in tools (`BuiltinTool`). */
 export const META_BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "photogen", "code_interpreter"] as const;
@@ -120,7 +118,7 @@ function isBuiltinName(name: unknown): boolean {
  * @example builtinToolsPrompt(["code_interpreter", "brave_search", "wolfram_alpha"])
  * // "Environment: ipython\nTools: brave_search, wolfram_alpha"
  */
-export function builtinToolsPrompt(tools: ReadonlyArray<string | AnyToolDefinition>): string {
+export function builtinToolsPrompt(tools: ReadonlyArray<string | ToolDefinition>): string {
   const list = toolList(tools);
   const builtin: string[] = [];
   let custom = 0;
@@ -154,7 +152,7 @@ export function builtinToolsText(builtin: readonly string[], custom: boolean): s
  * message). Quirks kept: every property is listed with `"type": "object"` inside an array; names and
  * descriptions are inserted unescaped; a missing description prints `None`.
  */
-export function jsonCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
+export function jsonCustomToolsPrompt(tools: readonly ToolDefinition[], options: OpenAIToMetaOptions = {}): string {
   return jsonToolsText(customTools(tools, options));
 }
 
@@ -199,7 +197,7 @@ export function jsonToolsText(custom: readonly MetaToolDefinition[]): string {
  * `FunctionTagCustomToolGenerator`: `<function=name>{...}</function>` instructions. Each tool's
  * parameters are written with Jinja's `tojson`: keys sorted, `default` removed, non-ASCII as `\uXXXX`.
  */
-export function functionTagCustomToolsPrompt(tools: readonly AnyToolDefinition[], options: OpenAIToMetaOptions = {}): string {
+export function functionTagCustomToolsPrompt(tools: readonly ToolDefinition[], options: OpenAIToMetaOptions = {}): string {
   return functionTagToolsText(customTools(tools, options));
 }
 
@@ -258,7 +256,7 @@ export interface PythonListToolsPromptOptions extends OpenAIToMetaOptions {
  *
  * @example pythonListToolsPrompt(tools, { systemPrompt: "Be brief.\n\n{{ function_description }}" })
  */
-export function pythonListToolsPrompt(tools: readonly AnyToolDefinition[], options: PythonListToolsPromptOptions = {}): string {
+export function pythonListToolsPrompt(tools: readonly ToolDefinition[], options: PythonListToolsPromptOptions = {}): string {
   const custom = customTools(tools, options);
   const sp: unknown = readOption(options, "systemPrompt", ["systemPrompt"]);
   if (sp !== undefined && sp !== null && typeof sp !== "string") {

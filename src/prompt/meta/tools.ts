@@ -6,43 +6,13 @@
 import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, textOf, type ErrorPath } from "../../base/errors.js";
 import { isRecord, safeIsArray } from "../../base/read.js";
 import { plainJson } from "../../base/python.js";
+import type { FunctionToolDefinition, MetaToolDefinition, MetaToolParamDefinition } from "../../base/options.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation
 // ---------------------------------------------------------------------------------------------
 
-/** One parameter of a Meta tool. As in pydantic's `ToolParamDefinition`, `required` defaults to true. */
-export interface MetaToolParamDefinition {
-  /** Free text shown to the model, e.g. `"str"`, `"int"`, `"string"`. */
-  param_type: string;
-  description?: string | null;
-  /** Default true (pydantic default). `null` counts as not required, as in the reference templates. */
-  required?: boolean | null;
-  /** Any JSON value; `null`/absent means no default (pydantic `None`). */
-  default?: unknown;
-}
-
-/** A custom tool in Meta's shape. */
-export interface MetaToolDefinition {
-  tool_name: string;
-  description?: string | null;
-  parameters?: Record<string, MetaToolParamDefinition> | null;
-}
-
-/** An OpenAI-style function tool (`parameters` is a JSON Schema object). */
-export interface OpenAIFunctionTool {
-  type: "function";
-  function: {
-    name: string;
-    description?: string;
-    parameters?: {
-      type: "object";
-      properties: Record<string, Record<string, unknown>>;
-      required?: string[];
-      [k: string]: unknown;
-    };
-  };
-}
+export type { MetaToolDefinition, MetaToolParamDefinition };
 
 /**
  * A tool definition is invalid, or cannot be converted between Meta's and OpenAI's shape.
@@ -208,7 +178,7 @@ export interface OpenAIToMetaOptions {
  * // { type: "function", function: { name: "get_weather", description: "Weather",
  * //   parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }
  */
-export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
+export function metaToolToOpenAI(tool: MetaToolDefinition): FunctionToolDefinition {
   const t = parseMetaTool(tool);
   const properties: Record<string, Record<string, unknown>> = {};
   const required: string[] = [];
@@ -230,7 +200,7 @@ export function metaToolToOpenAI(tool: MetaToolDefinition): OpenAIFunctionTool {
     properties[name] = schema;
     if (p.required === undefined || p.required === true) required.push(name);
   }
-  const fn: OpenAIFunctionTool["function"] = { name: t.tool_name };
+  const fn: FunctionToolDefinition["function"] = { name: t.tool_name };
   if (t.description !== undefined && t.description !== null) fn.description = t.description;
   fn.parameters = { type: "object", properties, required };
   return { type: "function", function: fn };
