@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../src/base/errors.js";
+import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
 import {
   builtinToolsPrompt,
   formatMetaDate,
@@ -158,6 +158,17 @@ describe("generator input validation", () => {
     if (path) expect((e as InvalidOptionsError).path).toEqual(path);
     return e as InvalidOptionsError;
   };
+  /** A positional argument other than options (the tool list, a date): InvalidArgumentError. */
+  const invalidArg = (f: () => unknown, path: (string | number)[]): void => {
+    let e: unknown;
+    try {
+      f();
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as InvalidArgumentError).path).toEqual(path);
+  };
 
   it.each([
     ["an invalid Date", new Date(Number.NaN)],
@@ -165,11 +176,16 @@ describe("generator input validation", () => {
     ["null", null],
     ["an object", { year: 2024 }],
   ])("systemDefaultPrompt({ date: %s }) throws InvalidOptionsError", (_label, date) => {
-    invalid(() => systemDefaultPrompt({ date: date as never }), ["date"]);
+    invalid(() => systemDefaultPrompt({ date: date as never }), ["options", "date"]);
   });
 
-  it.each([["null", null], ["a number", 5], ["a string", "21 September 2024"]])("systemDefaultPrompt(%s) throws InvalidOptionsError", (_l, o) => {
-    invalid(() => systemDefaultPrompt(o as never), []);
+  it.each([["a number", 5], ["a string", "21 September 2024"]])("systemDefaultPrompt(%s) throws InvalidOptionsError", (_l, o) => {
+    invalid(() => systemDefaultPrompt(o as never), ["options"]);
+  });
+
+  it("systemDefaultPrompt: unknown option keys are errors (the shared options model), null options are none", () => {
+    invalid(() => systemDefaultPrompt({ dat: "x" } as never), ["options", "dat"]);
+    expect(systemDefaultPrompt(null as never)).toBe(systemDefaultPrompt());
   });
 
   it("systemDefaultPrompt: no options / no date is today", () => {
@@ -185,20 +201,20 @@ describe("generator input validation", () => {
     ["null", null],
     ["a string", "2024-09-21"],
   ])("formatMetaDate(%s) throws InvalidOptionsError", (_label, date) => {
-    invalid(() => formatMetaDate(date as never), ["date"]);
+    invalidArg(() => formatMetaDate(date as never), ["date"]);
   });
 
   it.each([["null", null], ["undefined", undefined], ["a string", "brave_search"], ["an object", { length: 1 }]])(
     "builtinToolsPrompt(%s) throws InvalidOptionsError",
     (_label, tools) => {
-      invalid(() => builtinToolsPrompt(tools as never), ["tools"]);
+      invalidArg(() => builtinToolsPrompt(tools as never), ["tools"]);
     },
   );
 
   it.each([["null", null], ["a number", 1], ["an array", ["brave_search"]], ["undefined", undefined]])(
     "builtinToolsPrompt: an element that is %s throws InvalidOptionsError naming its index",
     (_label, el) => {
-      invalid(() => builtinToolsPrompt(["brave_search", el as never]), ["tools", 1]);
+      invalidArg(() => builtinToolsPrompt(["brave_search", el as never]), ["tools", 1]);
     },
   );
 
@@ -215,17 +231,18 @@ describe("generator input validation", () => {
     ["functionTagCustomToolsPrompt", (t: unknown, o?: unknown) => functionTagCustomToolsPrompt(t as never, o as never)],
     ["pythonListToolsPrompt", (t: unknown, o?: unknown) => pythonListToolsPrompt(t as never, o as never)],
   ])("%s: null / non-array tools, null options and a non-boolean lossy throw InvalidOptionsError", (_name, gen) => {
-    invalid(() => gen(null), ["tools"]);
-    invalid(() => gen(undefined), ["tools"]);
-    invalid(() => gen({ 0: weather[0], length: 1 }), ["tools"]);
-    invalid(() => gen(weather, null), []);
-    invalid(() => gen(weather, "lossy"), []);
+    invalidArg(() => gen(null), ["tools"]);
+    invalidArg(() => gen(undefined), ["tools"]);
+    invalidArg(() => gen({ 0: weather[0], length: 1 }), ["tools"]);
+    expect(gen(weather, null)).toBe(gen(weather)); // null options are none, as everywhere
+    invalid(() => gen(weather, "lossy"), ["options"]);
     invalid(() => gen(weather, { lossyTools: "yes" }), ["options", "lossyTools"]);
+    invalid(() => gen(weather, { lossy: true }), ["options", "lossy"]); // unknown keys are errors
     expect(gen(weather, { lossyTools: true })).toBe(gen(weather));
   });
 
   it.each([["a number", 5], ["an object", { text: "x" }], ["true", true]])("pythonListToolsPrompt({ systemPrompt: %s }) throws InvalidOptionsError", (_l, sp) => {
-    invalid(() => pythonListToolsPrompt(weather, { systemPrompt: sp as never }), ["systemPrompt"]);
+    invalid(() => pythonListToolsPrompt(weather, { systemPrompt: sp as never }), ["options", "systemPrompt"]);
   });
 
   it("pythonListToolsPrompt: a null systemPrompt is Python's None (the default prompt)", () => {
@@ -235,6 +252,21 @@ describe("generator input validation", () => {
 
 describe("Meta ↔ OpenAI tool conversion", () => {
   const trending = fixtures.tests.find((t) => t.test === "test_system_custom_only")!.tools![0]!;
+
+  it("conversion options follow the shared options model: unknown keys (the old `lossy`) are errors", () => {
+    const tool = { type: "function", function: { name: "f", parameters: { type: "object", properties: { x: { type: "string", enum: ["a"] } } } } };
+    for (const f of [() => openAIToolToMeta(tool, { lossy: true } as never), () => toMetaTool(tool, { lossy: true } as never)]) {
+      let e: unknown;
+      try {
+        f();
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(InvalidOptionsError);
+      expect((e as InvalidOptionsError).path).toEqual(["options", "lossy"]);
+    }
+    expect(openAIToolToMeta(tool, { lossyTools: true })).toEqual({ tool_name: "f", parameters: { x: { param_type: "string", required: false } } });
+  });
 
   it("meta → openai", () => {
     expect(metaToolToOpenAI(trending)).toEqual({

@@ -106,7 +106,9 @@ export interface RenderOptions {
 }
 
 /** Validates one option value; `path` is where it sits (from the `options` root). */
-type Check = (value: unknown, path: ErrorPath) => unknown;
+/** Validates one option value; `path` is where it sits (from the `options` root). Returns the value to use. */
+export type OptionCheck = (value: unknown, path: ErrorPath) => unknown;
+type Check = OptionCheck;
 
 const invalid = (message: string, path: ErrorPath, options?: { cause?: unknown }) => new InvalidOptionsError(message, path, options);
 

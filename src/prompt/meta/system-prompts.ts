@@ -6,11 +6,11 @@
  * templates do — and Jinja's own `tojson` (sorted keys, ASCII-only, `<>&'` as `\u003c`...) is used
  * where the templates use it.
  */
-import { describeValue, InvalidOptionsError, SerializationError } from "../../base/errors.js";
+import { describeValue, InvalidArgumentError, InvalidOptionsError, SerializationError, type ErrorPath } from "../../base/errors.js";
 import { lossyOption, metaToolOf, type MetaToolDefinition, type OpenAIToMetaOptions } from "./tools.js";
-import { toolDefinitionName, type ToolDefinition } from "../../base/options.js";
+import { readOptions, toolDefinitionName, type OptionCheck, type ToolDefinition } from "../../base/options.js";
 import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
-import { safeIsArray } from "../../base/read.js";
+import { isRecord, readLength, readProperty, safeIsArray } from "../../base/read.js";
 import { dayMonthYear } from "../date.js";
 
 
@@ -23,7 +23,7 @@ export const META_BUILTIN_TOOLS = ["brave_search", "wolfram_alpha", "photogen", 
  */
 export function formatMetaDate(date: Date = new Date()): string {
   if (!isValidDate(date)) {
-    throw new InvalidOptionsError(`expected a valid Date, got ${describeDate(date)}`, ["date"]);
+    throw new InvalidArgumentError(`expected a valid Date, got ${describeDate(date)}`, ["date"]);
   }
   return dayMonthYear(date, true);
 }
@@ -37,14 +37,15 @@ export function formatMetaDate(date: Date = new Date()): string {
  * // "Cutting Knowledge Date: December 2023\nToday Date: 21 September 2024"
  */
 export function systemDefaultPrompt(options: { date?: string | Date } = {}): string {
-  checkOptionsObject(options);
-  const d: unknown = readOption(options, "date", ["date"]);
-  let today: string;
-  if (typeof d === "string") today = d;
-  else if (d === undefined) today = formatMetaDate(new Date());
-  else if (isValidDate(d)) today = formatMetaDate(d);
-  else throw new InvalidOptionsError(`expected a date string or a valid Date, got ${describeDate(d)}`, ["date"]);
+  const d = readOptions(options, [], ["options"], { date: checkDate }).date;
+  const today = typeof d === "string" ? d : formatMetaDate((d as Date | undefined) ?? new Date());
   return `Cutting Knowledge Date: December 2023\nToday Date: ${today}`;
+}
+
+/** The `date` option of {@link systemDefaultPrompt}: a string used as is, or a valid Date. */
+function checkDate(d: unknown, path: ErrorPath): unknown {
+  if (typeof d === "string" || isValidDate(d)) return d;
+  throw new InvalidOptionsError(`expected a date string or a valid Date, got ${describeDate(d)}`, path);
 }
 
 function describeDate(v: unknown): string {
@@ -65,42 +66,29 @@ function isValidDate(d: unknown): d is Date {
   }
 }
 
-/** Options must be absent or an object (not `null`, not an array). */
-function checkOptionsObject(options: unknown): void {
-  if (options === null || typeof options !== "object" || safeIsArray(options)) {
-    throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, []);
-  }
-}
-
-/** One option, read once; a throwing getter is an InvalidOptionsError. */
-function readOption(options: object, key: string, path: (string | number)[]): unknown {
-  try {
-    return (options as Record<string, unknown>)[key];
-  } catch (cause) {
-    throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, path, { cause });
-  }
-}
 
 /** The tool list must be an array; returns a plain-data snapshot of it (every property read once). */
 function toolList(tools: unknown): unknown[] {
-  if (!safeIsArray(tools)) throw new InvalidOptionsError(`expected an array of tools, got ${describeValue(tools)}`, ["tools"]);
-  const len = readOption(tools, "length", ["tools"]);
-  const n = typeof len === "number" && Number.isSafeInteger(len) && len >= 0 ? len : 0;
+  const arg = (m: string, p: ErrorPath, o?: { cause: unknown }) => new InvalidArgumentError(m, p, o);
+  if (!safeIsArray(tools)) throw arg(`expected an array of tools, got ${describeValue(tools)}`, ["tools"]);
+  const n = readLength(tools, ["tools"], arg);
   const out: unknown[] = [];
   for (let i = 0; i < n && i < 100_000; i++) {
-    const t = readOption(tools, String(i), ["tools", i]);
+    const t = readProperty(tools, i, ["tools"], arg);
     if (typeof t === "string") out.push(t);
-    else if (t !== null && typeof t === "object" && !safeIsArray(t)) out.push(plainJson(t, ["tools", i]));
-    else throw new InvalidOptionsError(`expected a built-in tool name or a tool definition, got ${describeValue(t)}`, ["tools", i]);
+    else if (isRecord(t)) out.push(plainJson(t, ["tools", i]));
+    else throw arg(`expected a built-in tool name or a tool definition, got ${describeValue(t)}`, ["tools", i]);
   }
   return out;
 }
 
-/** Checks the tool list and the options shared by the custom-tool generators; the tools as Meta tools. */
-function customTools(tools: unknown, options: unknown): MetaToolDefinition[] {
+/**
+ * Checks the tool list and the options of a custom-tool generator (`lossyTools`, and `extra` ones);
+ * the tools as Meta tools.
+ */
+function customTools(tools: unknown, options: unknown, extra: Readonly<Record<string, OptionCheck>> = {}): MetaToolDefinition[] {
   const list = toolList(tools);
-  checkOptionsObject(options);
-  const lossyTools = lossyOption(options);
+  const lossyTools = lossyOption(options, extra);
   return list.map((t, i) => metaToolOf(t, lossyTools, ["tools", i])); // the list is a snapshot
 }
 
@@ -257,12 +245,14 @@ export interface PythonListToolsPromptOptions extends OpenAIToMetaOptions {
  * @example pythonListToolsPrompt(tools, { systemPrompt: "Be brief.\n\n{{ function_description }}" })
  */
 export function pythonListToolsPrompt(tools: readonly ToolDefinition[], options: PythonListToolsPromptOptions = {}): string {
-  const custom = customTools(tools, options);
-  const sp: unknown = readOption(options, "systemPrompt", ["systemPrompt"]);
-  if (sp !== undefined && sp !== null && typeof sp !== "string") {
-    throw new InvalidOptionsError(`expected a string, got ${describeValue(sp)}`, ["systemPrompt"]);
-  }
+  const custom = customTools(tools, options, { systemPrompt: checkSystemPrompt });
+  const sp = readOptions(options, ["lossyTools"], ["options"], { systemPrompt: checkSystemPrompt }).systemPrompt;
   return pythonListToolsText(custom, sp as string | null | undefined);
+}
+
+function checkSystemPrompt(sp: unknown, path: ErrorPath): unknown {
+  if (sp !== null && typeof sp !== "string") throw new InvalidOptionsError(`expected a string, got ${describeValue(sp)}`, path);
+  return sp;
 }
 
 /** {@link pythonListToolsPrompt} of checked Meta tools. */

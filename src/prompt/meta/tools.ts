@@ -6,7 +6,7 @@
 import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, textOf, type ErrorPath } from "../../base/errors.js";
 import { isRecord, safeIsArray } from "../../base/read.js";
 import { plainJson } from "../../base/python.js";
-import type { FunctionToolDefinition, MetaToolDefinition, MetaToolParamDefinition } from "../../base/options.js";
+import { readOptions, type FunctionToolDefinition, type MetaToolDefinition, type MetaToolParamDefinition, type OptionCheck } from "../../base/options.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types and validation
@@ -219,17 +219,9 @@ export function openAIToolToMeta(tool: unknown, options: OpenAIToMetaOptions | n
 }
 
 /** `lossyTools` of an options argument, checked (absent options: false). */
-export function lossyOption(options: unknown): boolean {
-  if (options === undefined || options === null) return false;
-  if (typeof options !== "object") throw new InvalidOptionsError(`expected an options object, got ${describeValue(options)}`, ["options"]);
-  let lossy: unknown;
-  try {
-    lossy = (options as OpenAIToMetaOptions).lossyTools;
-  } catch (cause) {
-    throw new InvalidOptionsError(`could not be read (a getter or Proxy trap threw)`, ["options", "lossyTools"], { cause });
-  }
-  if (lossy !== undefined && typeof lossy !== "boolean") throw new InvalidOptionsError(`expected a boolean, got ${describeValue(lossy)}`, ["options", "lossyTools"]);
-  return lossy === true;
+export function lossyOption(options: unknown, extra: Readonly<Record<string, OptionCheck>> = {}): boolean {
+  // The shared options model: unknown keys (`lossy`) are errors, lossyTools is checked by its one rule.
+  return readOptions(options, ["lossyTools"], ["options"], extra).lossyTools === true;
 }
 
 /** {@link openAIToolToMeta} of a plain-data snapshot; error paths start at `root`. */
