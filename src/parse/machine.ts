@@ -1,6 +1,12 @@
 /**
  * The event state machine: tokens (text runs and special tokens) → stream events → message.
  *
+ * It owns three things: which mode the text is in (content, a possible call, right after a call, the
+ * start of a `<|python_tag|>` region, ...), the policy on whitespace, `;` separators and markdown
+ * fences around calls, and the events. Reading a call is left to the call formats (formats/*.ts):
+ * where a character may start a call, the machine opens its format's candidate, feeds it, and acts on
+ * what it answers (formats/candidate.ts).
+ *
  * Text is processed one UTF-16 code unit at a time and every decision depends only on the
  * characters seen so far, never on where chunks were split — so any chunking of the same text
  * yields the same message. Characters that might start a tool call are held in a candidate; when
@@ -9,105 +15,84 @@
  * the cost linear in the input.
  *
  * The fast path (a run of text that cannot start anything) skips candidates that the current chunk
- * already rules out. Each of its probes runs the same recogniser the slow path runs, with the same
- * position and the same `maxToolCallChars`, and answers "rejected at k" only where the slow path would
- * give the candidate up at k; anything else (a call, the limit reached, the chunk ending) it leaves to
- * the slow path.
+ * already rules out: it runs the same candidate as a probe ({@link probe}), which answers "given up
+ * at k" only where the slow path would give it up at k.
  */
 import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError, describeValue, type LlamaPromptError } from "../base/errors.js";
-import { findSpecialToken } from "../base/tokens.js";
-import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "./scan/builtin-args.js";
-import { decodeFunctionTagArgs, decodeJsonCallText, decodePythonListElement } from "./decode.js";
-import { JsonCallScan, scanJsonCall } from "./json-call.js";
-import { ListScan } from "./list-call.js";
-import { callPermit, declaresAny, Permit, Pos, type ResolvedParseOptions } from "./options.js";
+import { Candidate, DONE, FAIL, MORE, probe, TOO_LARGE, type CallFormat, type CallSink, type Outcome, type Started } from "./formats/candidate.js";
+import { openCode } from "./formats/code.js";
+import { CALL_FORMATS } from "./formats/index.js";
+import { Pos, type ResolvedParseOptions } from "./options.js";
 import { joinsPrevious, rawCode, unrenderableCall } from "./renderable.js";
+import { charIs, codeIs, isWsAt, NEWLINE, SPACE, WORD } from "./scan/chars.js";
 import { TokenTextFilter } from "./token-text.js";
 import type { AssistantMessage, StopReason, StreamEvent, ToolCall, ToolCallFormat } from "./types.js";
-import { isIdChar, isIdStart, isToolNameChar, isWs, isWsAt } from "./scan/chars.js";
 
-/** What a failed candidate turns into: content, or (at the start of a python_tag region) code. */
-type FailMode = "text" | "code";
+/** What a failed candidate's text turns into: content, or (at the start of a python_tag region) code. */
+type FailTo = "text" | "code";
 
-interface Started {
-  index: number;
-  id: string;
-}
-
-const enum M {
+const enum Kind {
   Text,
   AfterCall,
   RegionStart,
-  Code,
   Plain,
-  Sep,
-  BPrefix,
-  BArgs,
-  BTail,
-  Json,
-  List,
-  FPrefix,
-  FName,
-  FArgs,
-  FClose,
+  Separator,
+  Candidate,
   Confirm,
-  Fence,
+  FenceOpen,
   FenceClose,
 }
 
-interface Base {
-  /** Text held before this candidate: whitespace at the start of a python_tag region, a `;` separator. */
+/** What the machine keeps beside a candidate. */
+interface Held {
+  /** Text held before it: whitespace at the start of a python_tag region, a `;` separator. */
   ws: string;
-  fail: FailMode;
-  /** Where the candidate started, for the name rule ({@link callPermit}). */
+  failTo: FailTo;
+  /** Where it started, for the name rule ({@link callPermit}). */
   pos: Pos;
 }
 
 type Mode =
-  | { k: M.Text }
-  | { k: M.AfterCall; ws: string }
-  | { k: M.RegionStart; ws: string }
-  | { k: M.Code; st: Started; code: string }
-  | { k: M.Plain }
+  /** Content, until a character may start a call. */
+  | { kind: Kind.Text }
+  /** Right after a call: whitespace held (a `;` and another call may follow). */
+  | { kind: Kind.AfterCall; ws: string }
+  /** Right after `<|python_tag|>`: whitespace held until the region shows a call or code. */
+  | { kind: Kind.RegionStart; ws: string }
+  /** After a call too large to keep: the rest of the region is content. */
+  | { kind: Kind.Plain }
   /** A `;` where a call can start a turn (Llama 3.1 8B writes `; {"name": …}`): dropped if a call follows. */
-  | (Base & { k: M.Sep; buf: string; rs: boolean })
-  | (Base & { k: M.BPrefix; buf: string; preferLast: boolean })
-  | (Base & { k: M.BArgs; buf: string; name: string; argsStart: number; sc: BuiltinArgsScanner; st: Started; preferLast: boolean })
-  | { k: M.BTail; ws: string; name: string; args: Record<string, unknown>; argsText: string; raw: string; st: Started; tail: string }
-  | (Base & { k: M.Json; scan: JsonCallScan; st?: Started })
-  | (Base & { k: M.List; list: ListScan })
-  | (Base & { k: M.FPrefix; buf: string })
-  | (Base & { k: M.FName; buf: string })
-  | (Base & { k: M.FArgs; buf: string; name: string; argsStart: number; st: Started; depth: number; q: string; esc: boolean; ownLine: boolean })
-  | (Base & { k: M.FClose; buf: string; name: string; args: Record<string, unknown>; st: Started; look: string; ownLine: boolean })
+  | (Held & { kind: Kind.Separator; text: string; regionStart: boolean })
+  /** A possible call, read by its format's candidate. */
+  | (Held & { kind: Kind.Candidate; candidate: Candidate })
   /**
    * A complete call with an undeclared name at a line start: a call only if nothing but whitespace
    * follows it on its line (a newline, the end of the region, a `;`, or a fence's closing backticks).
    */
-  | { k: M.Confirm; ws: string; fail: FailMode; held: string; tail: string; st: Started | undefined; commit: () => void }
+  | (Held & { kind: Kind.Confirm; candidate: Candidate; tail: string })
   /** A markdown fence opener at a line start (```json + newline + whitespace), held until what follows shows whether it wraps a call. */
-  | { k: M.Fence; buf: string; nl: boolean }
+  | { kind: Kind.FenceOpen; text: string; newline: boolean }
   /** Backticks after a call that was opened inside a fence: the closing fence, dropped with it. */
-  | { k: M.FenceClose; ws: string; buf: string };
+  | { kind: Kind.FenceClose; ws: string; text: string };
 
-const FUNCTION_OPEN = "<function=";
-const FUNCTION_CLOSE = "</function>";
-/** Longest tool name (`isToolName`). */
-const MAX_NAME = 128;
+type CandidateMode = Extract<Mode, { kind: Kind.Candidate }>;
+type ConfirmMode = Extract<Mode, { kind: Kind.Confirm }>;
 
+const TEXT: Mode = { kind: Kind.Text };
+const PLAIN: Mode = { kind: Kind.Plain };
+
+/** What {@link Machine.step} did with a character. */
 const CONSUMED = 0;
 const REPROCESS = 1;
 type StepResult = typeof CONSUMED | typeof REPROCESS;
 
-/** ASCII table: 1 for word characters [A-Za-z0-9_]. */
-const WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) WORD[c] = isIdChar(String.fromCharCode(c)) ? 1 : 0;
-/** ASCII classes for the fast path: other, a word character, or a character a candidate may start at. */
-const OTHER = 0;
-const WORD_CHAR = 1;
-const MARK = 2;
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) CLASS[c] = WORD[c] === 1 ? WORD_CHAR : "{<[;`".includes(String.fromCharCode(c)) ? MARK : OTHER;
+/** Fast-path classes of ASCII characters (per machine: built-in names depend on the options). */
+const INERT = 0; // starts nothing
+const WORD_CHAR = 1; // a word character that starts nothing
+const WORD_START = 2; // a word character that may start a call at the start of a word
+const STARTS = 3; // may start a call anywhere
+const SEMICOLON = 4;
+const BACKTICK = 5;
 
 const CONTENT_BLOCK = 1 << 16;
 
@@ -121,80 +106,72 @@ function flatten(s: string): string {
   return s;
 }
 
-function allWs(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (!isWs(s[i]!)) return false;
-  return true;
-}
-
 function isNewline(c: string): boolean {
   return c === "\n" || c === "\r";
 }
 
 /** True when s[from..] holds a line break. */
 function hasNewline(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) if (isNewline(s[i]!)) return true;
+  for (let i = from; i < s.length; i++) if (codeIs(s.charCodeAt(i), NEWLINE)) return true;
   return false;
-}
-
-interface DecodedListCall {
-  name: string;
-  args: Record<string, unknown>;
-  raw: string;
-  argsText: string;
-  format: ToolCallFormat;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export class Machine {
+export class Machine implements CallSink {
   /** Events produced since the last {@link take}. */
   private out: StreamEvent[] = [];
   private content = "";
   private contentBlocks: string[] = [];
   private contentStarted = false;
+  /** Whitespace after the content so far: written only if more content follows (content is trimmed). */
   private pendingWs = "";
   private calls: ToolCall[] = [];
-  private mode: Mode = { k: M.Text };
+  private mode: Mode = TEXT;
   private lastChar = "";
   private inHeader = false;
   /** A python_tag or a tool call has been seen (the message no longer "starts" here). */
-  private pastStart = false;
+  private pastMessageStart = false;
   /**
-   * Position state, on the content as it is produced (before {@link filter}): `tPos` — nothing but
-   * whitespace since the message start, a python_tag or a call (a call may start a turn here); `nl` —
-   * a line break since the last non-whitespace character.
+   * Position state, on the content as it is produced (before {@link tokenText}): `atTurnStart` —
+   * nothing but whitespace since the message start, a python_tag or a call (a call may start a turn
+   * here); `afterLineBreak` — a line break since the last non-whitespace character.
    */
-  private tPos = true;
-  private nl = false;
+  private atTurnStart = true;
+  private afterLineBreak = false;
   /** A fence opener held while the candidate right after it runs: dropped if it is a call, else content. */
-  private fence: string | undefined;
+  private fenceOpener: string | undefined;
   /** A call opened inside a fence completed: backticks right after it close the fence (dropped). */
-  private closeFence = false;
+  private fenceToClose = false;
   /** The raw code of the last call, when Meta's encoder writes it raw (a code_interpreter call). */
-  private lastCode: string | undefined;
+  lastCode: string | undefined;
   /** Removes special-token text from the content (see token-text.ts). */
-  private readonly filter = new TokenTextFilter((s) => this.contentOut(s));
+  private readonly tokenText = new TokenTextFilter((s) => this.contentOut(s));
   private idCounter = 0;
   private readonly idPrefix = `call_${Math.random().toString(36).slice(2, 10)}_`;
   /** Ids handed out in this message (a `createId` that repeats one is an error). */
   private readonly ids = new Set<string>();
-  private readonly builtinTargets: string[];
-  /** ASCII table: 1 for the first letter of an enabled built-in's name. */
-  private readonly builtinFirst: Uint8Array;
-  /** True when some tool name is declared: a list may then start inside a sentence. */
-  private readonly declared: boolean;
+  /** Per ASCII character: the call format whose calls may start with it, and its fast-path class. */
+  private readonly formats: Array<CallFormat | undefined> = [];
+  private readonly classes = new Uint8Array(128);
   private readonly limit: number;
   /** True once the message is over (stop token or end()); the end event has been emitted. */
   done = false;
   /** Set when `createId` failed: the parser cannot go on, and every later call throws this. */
   failure: LlamaPromptError | undefined;
 
-  constructor(private readonly o: ResolvedParseOptions) {
-    this.builtinTargets = [...o.builtins].map((n) => n + ".call(");
-    this.builtinFirst = new Uint8Array(128);
-    for (const t of this.builtinTargets) this.builtinFirst[t.charCodeAt(0)] = 1;
-    this.declared = declaresAny(o);
-    this.limit = o.maxToolCallChars;
+  constructor(readonly options: ResolvedParseOptions) {
+    this.limit = options.maxToolCallChars;
+    for (let c = 0; c < 128; c++) this.classes[c] = codeIs(c, WORD) ? WORD_CHAR : INERT;
+    for (const format of CALL_FORMATS) {
+      for (const c of format.starts(options)) {
+        const code = c.charCodeAt(0);
+        this.formats[code] = format;
+        this.classes[code] = format.wordStart ? WORD_START : STARTS;
+      }
+    }
+    this.classes[0x3b] = SEMICOLON;
+    this.classes[0x60] = BACKTICK;
   }
 
   take(): StreamEvent[] {
@@ -206,49 +183,29 @@ export class Machine {
   /** Characters currently held back (candidate text, pending whitespace, tool-call text kept for `raw`). */
   get bufferedChars(): number {
     const m = this.mode;
-    let n = this.pendingWs.length + this.filter.held;
-    switch (m.k) {
-      case M.Text:
-      case M.Plain:
-        break;
-      case M.AfterCall:
-      case M.RegionStart:
+    let n = this.pendingWs.length + this.tokenText.held + (this.fenceOpener?.length ?? 0);
+    switch (m.kind) {
+      case Kind.AfterCall:
+      case Kind.RegionStart:
         n += m.ws.length;
         break;
-      case M.Code:
-        n += m.code.length;
+      case Kind.Separator:
+        n += m.ws.length + m.text.length;
         break;
-      case M.Sep:
-      case M.BPrefix:
-      case M.FPrefix:
-      case M.FName:
-      case M.BArgs:
-      case M.FArgs:
-        n += m.ws.length + m.buf.length;
+      case Kind.Candidate:
+        n += m.ws.length + m.candidate.size;
         break;
-      case M.BTail:
-        n += m.ws.length + m.raw.length + m.tail.length;
+      case Kind.Confirm:
+        n += m.ws.length + m.candidate.text.length + m.tail.length;
         break;
-      case M.Json:
-        n += m.ws.length + m.scan.buf.length;
+      case Kind.FenceOpen:
+        n += m.text.length;
         break;
-      case M.List:
-        n += m.ws.length + m.list.buf.length;
-        break;
-      case M.FClose:
-        n += m.ws.length + m.buf.length + m.look.length;
-        break;
-      case M.Confirm:
-        n += m.ws.length + m.held.length + m.tail.length;
-        break;
-      case M.Fence:
-        n += m.buf.length;
-        break;
-      case M.FenceClose:
-        n += m.ws.length + m.buf.length;
+      case Kind.FenceClose:
+        n += m.ws.length + m.text.length;
         break;
     }
-    return n + (this.fence?.length ?? 0);
+    return n;
   }
 
   // -- input -----------------------------------------------------------------------------------
@@ -259,83 +216,18 @@ export class Machine {
     const n = s.length;
     while (i < n) {
       const m = this.mode;
-      if (m.k === M.Text) {
-        // Fast path: a run of characters that cannot start anything is content as it is.
-        let j = i;
-        let prevWord = isIdChar(this.lastChar);
-        let lt = false; // a `<` in s[i..j) (the special-token text filter must look at it)
-        const first = this.builtinFirst;
-        while (j < n) {
-          const code = s.charCodeAt(j);
-          if (code >= 128) {
-            prevWord = false;
-            j++;
-            continue;
-          }
-          const kind = CLASS[code]!;
-          if (kind === WORD_CHAR) {
-            if (!prevWord && first[code] === 1) {
-              const k = this.builtinRejectEnd(s, j);
-              if (k < 0) break;
-              j = k;
-            } else {
-              j++;
-            }
-            prevWord = true;
-            continue;
-          }
-          if (kind === MARK) {
-            if (code === 0x7b || code === 0x3c || code === 0x5b) {
-              // { < [ : skip past candidates this chunk already rules out, exactly where the slow
-              // path would give up on them (it would emit the same characters as content).
-              let k: number;
-              if (code === 0x7b) k = this.jsonRejectEnd(s, j, this.posAt(s, i, j));
-              else if (code === 0x3c) {
-                k = this.functionRejectEnd(s, j);
-                lt = true;
-              } else {
-                const pos = this.posAt(s, i, j);
-                k = pos === Pos.MID && !this.declared ? j + 1 : this.listRejectEnd(s, j, pos);
-              }
-              if (k < 0) break;
-              // the skipped candidate is content too: does it hold a `<`? (ranges are disjoint: linear)
-              for (let q = j + 1; !lt && q < k; q++) if (s.charCodeAt(q) === 0x3c) lt = true;
-              prevWord = WORD[s.charCodeAt(k - 1)] === 1;
-              j = k;
-              continue;
-            }
-            if (code === 0x3b) {
-              if (this.tPos && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
-            } else {
-              // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
-              const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
-              if (lineStart) {
-                let k = j + 1;
-                while (k < n && k < j + 3 && s.charCodeAt(k) === 0x60) k++;
-                if (k === n || k === j + 3) break;
-                j = k;
-                prevWord = false;
-                continue;
-              }
-            }
-          }
-          prevWord = false;
-          j++;
-        }
+      if (m.kind === Kind.Text) {
+        const j = this.contentEnd(s, i);
         if (j > i) {
-          this.emitContent(s.slice(i, j), lt);
+          this.emitContent(i === 0 && j === n ? s : s.slice(i, j));
           this.lastChar = s[j - 1]!;
           i = j;
           continue;
         }
-      } else if (m.k === M.Code && m.code.length + (n - i) <= this.limit) {
-        const rest = s.slice(i);
-        m.code += rest;
-        this.delta(m.st, rest);
-        this.lastChar = rest[rest.length - 1]!;
+      } else if (m.kind === Kind.Candidate && m.candidate.takeRest(s, i)) {
+        this.lastChar = s[n - 1]!;
         return;
-      } else if (m.k === M.Plain) {
-        // After a call too large to keep: the rest of the region is text.
+      } else if (m.kind === Kind.Plain) {
         this.emitContent(i === 0 ? s : s.slice(i));
         this.lastChar = s[n - 1]!;
         return;
@@ -343,6 +235,65 @@ export class Machine {
       this.feedChar(s[i]!);
       i++;
     }
+  }
+
+  /**
+   * The fast path: where the content that starts at `s[i]` (in Text mode) ends — at the first
+   * character the slow path must examine, because it may start something this chunk does not decide.
+   */
+  private contentEnd(s: string, i: number): number {
+    const n = s.length;
+    const classes = this.classes;
+    let j = i;
+    let prevWord = charIs(this.lastChar, WORD);
+    while (j < n) {
+      const code = s.charCodeAt(j);
+      const cls = code < 128 ? classes[code]! : INERT;
+      if (cls === INERT || cls === WORD_CHAR || (cls === WORD_START && prevWord)) {
+        prevWord = cls !== INERT;
+        j++;
+        continue;
+      }
+      if (cls === WORD_START || cls === STARTS) {
+        // Skip a candidate this chunk already rules out, exactly where the slow path would give it
+        // up (it would emit the same characters as content).
+        const opening = { pos: this.posAt(s, i, j), regionStart: false, turnStart: false };
+        const k = probe(this.formats[code]!.open(this, s[j]!, opening, true), s, j);
+        if (k < 0) break;
+        prevWord = codeIs(s.charCodeAt(k - 1), WORD);
+        j = k;
+        continue;
+      }
+      prevWord = false;
+      if (cls === SEMICOLON) {
+        if (this.atTurnStart && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
+        j++;
+        continue;
+      }
+      // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
+      const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
+      if (!lineStart) {
+        j++;
+        continue;
+      }
+      let k = j + 1;
+      while (k < n && k < j + 3 && s.charCodeAt(k) === 0x60) k++;
+      if (k === n || k === j + 3) break;
+      j = k;
+    }
+    return j;
+  }
+
+  /** Where a candidate at s[j] starts, for the name rule: as the slow path will see it after s[i..j) is content. */
+  private posAt(s: string, i: number, j: number): Pos {
+    let lineBreak = false;
+    for (let k = j - 1; k >= i; k--) {
+      const code = s.charCodeAt(k);
+      if (!codeIs(code, SPACE, s, k)) return lineBreak ? Pos.LINE : Pos.MID;
+      if (codeIs(code, NEWLINE)) lineBreak = true;
+    }
+    if (this.atTurnStart) return Pos.TURN;
+    return lineBreak || this.afterLineBreak ? Pos.LINE : Pos.MID;
   }
 
   special(name: string): void {
@@ -358,9 +309,9 @@ export class Machine {
       case "<|python_tag|>":
         this.inHeader = false;
         this.finishRegion();
-        this.mode = { k: M.RegionStart, ws: "" };
-        this.pastStart = true;
-        this.tPos = true;
+        this.mode = { kind: Kind.RegionStart, ws: "" };
+        this.pastMessageStart = true;
+        this.atTurnStart = true;
         return;
       case "<|start_header_id|>":
         this.inHeader = true;
@@ -389,127 +340,311 @@ export class Machine {
     // the content must not meet a code call's `t_id|>`.
     const first = this.calls[0];
     const code = first && rawCode(first.name, first.arguments);
-    if (code !== undefined) this.filter.dropIfJoins(code);
-    this.filter.flush();
+    if (code !== undefined) this.tokenText.dropIfJoins(code);
+    this.tokenText.flush();
     this.pendingWs = "";
     this.done = true;
     const message: AssistantMessage = {
       role: "assistant",
-      content: this.contentText(),
+      content: this.contentBlocks.length === 0 ? this.content : this.contentBlocks.join("") + this.content,
       toolCalls: this.calls.slice(),
       stopReason: reason,
     };
     this.out.push({ type: "end", message });
   }
 
-  // -- fast-path probes: where a candidate starting at s[j] fails, if this chunk decides it -------
-  // Each returns the index of the character the slow path would give the candidate up at (it holds
-  // s[j..k) and re-examines s[k]), or -1 when the chunk does not decide that: the candidate may be a
-  // call, may reach maxToolCallChars first (the slow path then reports it too large), or the chunk ends.
+  // -- the modes ---------------------------------------------------------------------------------
 
-  /** Where a candidate at s[j] starts, for the name rule: as the slow path will see it after s[i..j) is content. */
-  private posAt(s: string, i: number, j: number): Pos {
-    let nl = false;
-    for (let k = j - 1; k >= i; k--) {
-      const c = s[k]!;
-      if (!isWs(c)) return nl ? Pos.LINE : Pos.MID;
-      if (isNewline(c)) nl = true;
+  private feedChar(c: string): void {
+    while (this.step(c) === REPROCESS) {
+      /* the new mode examines c again */
     }
-    if (this.tPos) return Pos.TURN;
-    return nl || this.nl ? Pos.LINE : Pos.MID;
+    this.lastChar = c;
   }
 
-  /** `s[j]` starts a word that may be a built-in call. */
-  private builtinRejectEnd(s: string, j: number): number {
-    for (let k = j; ; k++) {
-      if (k >= s.length) return -1;
-      const next = s.slice(j, k + 1);
-      let prefix = false;
-      for (const t of this.builtinTargets) {
-        if (t.startsWith(next)) prefix = true;
-      }
-      if (!prefix) return k === j ? j + 1 : k;
-      if (next.length > this.limit) return -1;
-      if (this.builtinTargets.includes(next)) return -1;
-    }
+  /** Feeds text that was held and must be examined again (bounded: a few characters or one tail). */
+  private refeed(s: string): void {
+    for (let i = 0; i < s.length; i++) this.feedChar(s[i]!);
   }
-
-  /** `s[j]` is `<`: the `<function=` prefix. */
-  private functionRejectEnd(s: string, j: number): number {
-    for (let k = j; k < j + FUNCTION_OPEN.length; k++) {
-      if (k >= s.length) return -1;
-      if (s[k] !== FUNCTION_OPEN[k - j]) return k === j ? j + 1 : k;
-      if (k - j + 1 > this.limit) return -1;
-    }
-    return -1;
-  }
-
-  /** `s[j]` is `{`: a throwaway JSON-call scan over this chunk. */
-  private jsonRejectEnd(s: string, j: number, pos: Pos): number {
-    const scan = new JsonCallScan(this.o, pos);
-    const end = Math.min(s.length, j + 256);
-    for (let k = j; k < end; k++) {
-      const r = scan.push(s[k]!);
-      if (r === "error") return k === j ? j + 1 : k;
-      if (k - j + 1 > this.limit) return -1;
-      if (r === "done" || scan.name !== undefined || scan.paramsStart >= 0) return -1;
-    }
-    return -1;
-  }
-
-  /** `s[j]` is `[`: a throwaway list scan over this chunk. */
-  private listRejectEnd(s: string, j: number, pos: Pos): number {
-    const list = new ListScan(this.o, pos);
-    const end = Math.min(s.length, j + 256);
-    for (let k = j; k < end; k++) {
-      const r = list.push(s[k]!);
-      if (r === "error") return k === j ? j + 1 : k;
-      if (k - j + 1 > this.limit) return -1;
-      if (r === "done") return -1;
-    }
-    return -1;
-  }
-
-  /** True when `tail` is, after optional whitespace, exactly an enabled built-in's `name.call(`. */
-  private startsBuiltinCall(tail: string): boolean {
-    if (tail.length > 96 || tail[tail.length - 1] !== "(") return false;
-    let i = 0;
-    while (i < tail.length && isWs(tail[i]!)) i++;
-    const rest = i === 0 ? tail : tail.slice(i);
-    return this.builtinTargets.includes(rest);
-  }
-
-  // -- output helpers ----------------------------------------------------------------------------
 
   private get pos(): Pos {
-    return this.tPos ? Pos.TURN : this.nl ? Pos.LINE : Pos.MID;
+    return this.atTurnStart ? Pos.TURN : this.afterLineBreak ? Pos.LINE : Pos.MID;
   }
 
-  private contentText(): string {
-    return this.contentBlocks.length === 0 ? this.content : this.contentBlocks.join("") + this.content;
+  /** Opens what `c` may start (a separator, or a candidate of the format its calls start with). */
+  private tryStart(c: string, failTo: FailTo, ws: string, pos: Pos, regionStart: boolean): boolean {
+    if (c === ";") {
+      if (pos !== Pos.TURN || ws.includes(";")) return false;
+      this.mode = { kind: Kind.Separator, text: "", ws, failTo, pos, regionStart };
+      return true;
+    }
+    const format = this.formats[c.charCodeAt(0)];
+    if (format === undefined || (format.wordStart && !regionStart && charIs(this.lastChar, WORD))) return false;
+    const turnStart = regionStart || (this.atTurnStart && !this.pastMessageStart);
+    const candidate = format.open(this, c, { pos, regionStart, turnStart }, false);
+    if (candidate === undefined) return false;
+    this.mode = { kind: Kind.Candidate, candidate, ws, failTo, pos };
+    return true;
+  }
+
+  private step(c: string): StepResult {
+    const m = this.mode;
+    switch (m.kind) {
+      case Kind.Text:
+        if (c === "`" && (this.lastChar === "" || this.lastChar === "\n")) {
+          this.mode = { kind: Kind.FenceOpen, text: "", newline: false };
+          return REPROCESS;
+        }
+        if (this.tryStart(c, "text", "", this.pos, false)) return REPROCESS;
+        this.emitContent(c);
+        return CONSUMED;
+
+      case Kind.Candidate:
+        return this.act(m, m.candidate.push(c));
+
+      case Kind.FenceOpen: {
+        if (m.newline) {
+          if (charIs(c, SPACE)) {
+            m.text += c;
+            return CONSUMED;
+          }
+          const held = m.text;
+          this.mode = TEXT;
+          // The opener ends with a line break: what follows it starts a line.
+          if (this.tryStart(c, "text", "", this.atTurnStart ? Pos.TURN : Pos.LINE, false)) {
+            this.fenceOpener = held;
+            return REPROCESS;
+          }
+          this.emitContent(held);
+          return REPROCESS;
+        }
+        const n = m.text.length;
+        if (n < 3 ? c === "`" : n < 3 + MAX_FENCE_INFO && FENCE_INFO.test(c)) {
+          m.text += c;
+          return CONSUMED;
+        }
+        if (n >= 3 && c === "\n") {
+          m.text += c;
+          m.newline = true;
+          return CONSUMED;
+        }
+        this.emitContent(m.text); // not a fence opener
+        this.mode = TEXT;
+        return REPROCESS;
+      }
+
+      case Kind.FenceClose:
+        if (c === "`") {
+          m.text += c;
+          if (m.text.length === 3) {
+            this.fenceToClose = false;
+            this.mode = TEXT;
+          }
+          return CONSUMED;
+        }
+        this.fenceToClose = false;
+        this.emitContent(m.ws + m.text);
+        this.mode = TEXT;
+        return REPROCESS;
+
+      case Kind.Plain:
+        this.emitContent(c);
+        return CONSUMED;
+
+      case Kind.AfterCall:
+        if (charIs(c, SPACE)) {
+          m.ws += c;
+          return CONSUMED;
+        }
+        if (c === ";") {
+          this.mode = TEXT; // the separator and the whitespace before it are consumed
+          return CONSUMED;
+        }
+        if (c === "`" && this.fenceToClose) {
+          this.mode = { kind: Kind.FenceClose, ws: m.ws, text: "`" };
+          return CONSUMED;
+        }
+        this.emitContent(m.ws);
+        this.mode = TEXT;
+        return REPROCESS;
+
+      case Kind.RegionStart:
+        if (charIs(c, SPACE)) {
+          m.ws += c;
+          return CONSUMED;
+        }
+        if (this.tryStart(c, "code", m.ws, Pos.TURN, true)) return REPROCESS;
+        this.becomeCode(m.ws);
+        return REPROCESS;
+
+      case Kind.Separator:
+        if (m.text === "") {
+          m.text = c; // the `;`
+          return CONSUMED;
+        }
+        if (charIs(c, SPACE)) {
+          m.text += c;
+          return CONSUMED;
+        }
+        if (c !== ";" && this.tryStart(c, m.failTo, m.ws + m.text, m.pos, m.regionStart)) return REPROCESS;
+        return this.giveUp(m.failTo, undefined, m.ws, m.text, "not a separator before a call");
+
+      case Kind.Confirm:
+        if (isNewline(c) || c === ";" || (c === "`" && this.fenceOpener !== undefined)) {
+          this.confirm(m);
+          return REPROCESS;
+        }
+        if (charIs(c, SPACE)) {
+          m.tail += c;
+          return CONSUMED;
+        }
+        return this.giveUp(
+          m.failTo,
+          m.candidate.started,
+          m.ws,
+          m.candidate.text + m.tail,
+          "text follows it on its line (a tool name that was not declared is a call only where a call can start a turn, or alone on its line)",
+        );
+    }
+  }
+
+  /** Does what a candidate answered. */
+  private act(m: CandidateMode, outcome: Outcome): StepResult {
+    const candidate = m.candidate;
+    if (outcome === MORE) return CONSUMED;
+    if (outcome === FAIL) return this.giveUp(m.failTo, candidate.started, m.ws, candidate.text, candidate.why, candidate.report);
+    if (outcome === TOO_LARGE) {
+      this.tooLarge(candidate.started, m.ws, candidate.text);
+      return CONSUMED;
+    }
+    // DONE: committed now, or — an undeclared name at a line start — held until the rest of its
+    // line shows it is alone there.
+    if (candidate.ownLine) {
+      this.mode = { kind: Kind.Confirm, candidate, ws: m.ws, failTo: m.failTo, pos: m.pos, tail: "" };
+    } else {
+      this.emitGap(m.ws);
+      candidate.commit();
+      this.mode = { kind: Kind.AfterCall, ws: "" };
+    }
+    if (candidate.rest !== "") {
+      // Text read past the call's end: examined again, after the call's last character.
+      this.lastChar = candidate.text[candidate.text.length - 1]!;
+      this.refeed(candidate.rest);
+    }
+    return CONSUMED;
+  }
+
+  private confirm(m: ConfirmMode): void {
+    this.emitGap(m.ws);
+    m.candidate.commit();
+    this.mode = { kind: Kind.AfterCall, ws: m.tail };
   }
 
   /**
-   * Content, as the machine produces it: updates the position state, then goes through the
-   * special-token text filter to {@link contentOut}. `lt`: whether s holds a `<`, when known.
+   * A candidate failed: its held text becomes content (or code); the failing char is re-examined.
+   * A started call gets an error event; so does a complete call that was refused (`report`), e.g.
+   * for arguments that would not render back.
    */
-  private emitContent(s: string, lt?: boolean): void {
+  private giveUp(failTo: FailTo, started: Started | undefined, ws: string, held: string, why: string, report = false): StepResult {
+    if (started) this.error(started, new IncompleteToolCallError(`tool call ${started.index} is not valid: ${why}`, held));
+    else if (report) this.error(undefined, new IncompleteToolCallError(`tool call is not valid: ${why}`, held));
+    this.flushFence();
+    if (failTo === "code") {
+      this.becomeCode(ws + held);
+    } else {
+      this.emitContent(ws + held);
+      this.mode = TEXT;
+    }
+    return REPROCESS;
+  }
+
+  /** The candidate after a fence opener was not a call: the opener is content after all. */
+  private flushFence(): void {
+    if (this.fenceOpener === undefined) return;
+    const f = this.fenceOpener;
+    this.fenceOpener = undefined;
+    this.emitContent(f);
+  }
+
+  /** The region is code from here: start a code call (reusing the index of a failed call). */
+  private becomeCode(code: string): void {
+    const { candidate, outcome } = openCode(this, code);
+    this.mode = { kind: Kind.Candidate, candidate, ws: "", failTo: "text", pos: Pos.TURN };
+    if (outcome === TOO_LARGE) this.tooLarge(candidate.started, "", candidate.text);
+  }
+
+  /** The held text would pass `maxToolCallChars`: one error, the text is content, the region is plain text. */
+  private tooLarge(started: Started | undefined, ws: string, held: string): void {
+    this.error(started, new ToolCallTooLargeError(this.limit));
+    this.flushFence();
+    this.emitContent(ws + held);
+    this.mode = PLAIN;
+  }
+
+  /**
+   * The current region ends (python_tag, stop token, end of input): resolve whatever is held.
+   * Held text that cannot complete is flushed; it is re-examined only where it was a short
+   * look-ahead (`</function>` prefix) or a built-in call's tail.
+   */
+  private finishRegion(): void {
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const m = this.mode;
+      switch (m.kind) {
+        case Kind.Text:
+          return;
+        case Kind.Plain:
+          this.mode = TEXT;
+          return;
+        case Kind.AfterCall:
+        case Kind.RegionStart:
+          this.emitContent(m.ws);
+          this.mode = TEXT;
+          return;
+        case Kind.FenceOpen:
+          this.emitContent(m.text);
+          this.mode = TEXT;
+          return;
+        case Kind.FenceClose:
+          this.fenceToClose = false;
+          this.emitContent(m.ws + m.text);
+          this.mode = TEXT;
+          return;
+        case Kind.Confirm:
+          this.confirm(m);
+          continue;
+        case Kind.Separator:
+          this.giveUp(m.failTo, undefined, m.ws, m.text, "input ended");
+          continue;
+        case Kind.Candidate:
+          this.act(m, m.candidate.finish());
+          continue;
+      }
+    }
+  }
+
+  // -- output ------------------------------------------------------------------------------------
+
+  /**
+   * Content, as the machine produces it: updates the position state, then goes through the
+   * special-token text filter to {@link contentOut}.
+   */
+  private emitContent(s: string): void {
     const n = s.length;
     if (n === 0) return;
     let l = n - 1;
     while (l >= 0 && isWsAt(s, l)) l--;
     if (l < 0) {
       // only whitespace
-      if (!this.nl) this.nl = hasNewline(s, 0);
-      if (this.filter.held !== 0) this.filter.push(s);
+      if (!this.afterLineBreak) this.afterLineBreak = hasNewline(s, 0);
+      if (this.tokenText.held !== 0) this.tokenText.push(s);
       else if (this.contentStarted) this.pendingWs += s;
       return;
     }
-    this.tPos = false;
-    this.closeFence = false; // text after a fenced call: a later ``` is content
-    this.nl = l + 1 < n && hasNewline(s, l + 1);
-    if (this.filter.held !== 0 || (lt ?? s.indexOf("<") >= 0)) {
-      this.filter.push(s);
+    this.atTurnStart = false;
+    this.fenceToClose = false; // text after a fenced call: a later ``` is content
+    this.afterLineBreak = l + 1 < n && hasNewline(s, l + 1);
+    if (this.tokenText.held !== 0 || s.indexOf("<") >= 0) {
+      this.tokenText.push(s);
       return;
     }
     // Nothing held and no `<`: the filter would pass s through as it is (contentOut, inlined).
@@ -519,11 +654,6 @@ export class Machine {
     this.emitText(this.contentStarted ? this.pendingWs + (f === 0 ? "" : s.slice(0, f)) + body : body);
     this.pendingWs = l === n - 1 ? "" : s.slice(l + 1);
     this.contentStarted = true;
-  }
-
-  /** Why the call would not render back (alone, or after the call before it), or undefined. */
-  private callProblem(name: string, args: Record<string, unknown>): string | undefined {
-    return unrenderableCall(name, args) ?? joinsPrevious(this.lastCode, name, args);
   }
 
   /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
@@ -562,12 +692,54 @@ export class Machine {
     else this.out.push({ type: "text-delta", text: s });
   }
 
+  // -- calls (the CallSink the formats write through) ----------------------------------------------
+
+  /** Why the call would not render back (alone, or after the call before it), or undefined. */
+  problem(name: string, args: Record<string, unknown>): string | undefined {
+    return unrenderableCall(name, args) ?? joinsPrevious(this.lastCode, name, args);
+  }
+
+  startCall(name: string | undefined, format: ToolCallFormat): Started {
+    const started: Started = { index: this.calls.length, id: this.nextId() };
+    const event: StreamEvent = { type: "tool-call-start", index: started.index, id: started.id, format };
+    if (name !== undefined) event.name = name;
+    this.out.push(event);
+    this.pastMessageStart = true;
+    return started;
+  }
+
+  delta(call: Started, s: string): void {
+    if (s === "") return;
+    const last = this.out[this.out.length - 1];
+    if (last !== undefined && last.type === "tool-call-delta" && last.index === call.index) last.argumentsDelta += s;
+    else this.out.push({ type: "tool-call-delta", index: call.index, argumentsDelta: s });
+  }
+
+  endCall(call: Started, name: string, args: Record<string, unknown>, format: ToolCallFormat, raw: string): void {
+    if (this.fenceOpener !== undefined) {
+      this.fenceOpener = undefined; // the fence wrapped a call: it is markup, not content
+      this.fenceToClose = true;
+    }
+    const toolCall: ToolCall = { id: call.id, name, arguments: args, format, raw };
+    this.calls.push(toolCall);
+    this.lastCode = rawCode(name, args);
+    this.out.push({ type: "tool-call-end", index: call.index, toolCall });
+    this.pastMessageStart = true;
+    this.atTurnStart = true;
+  }
+
+  private error(call: Started | undefined, error: LlamaPromptError): void {
+    const event: StreamEvent = { type: "error", error };
+    if (call) event.index = call.index;
+    this.out.push(event);
+  }
+
   private nextId(): string {
-    const f = this.o.createId;
-    if (!f) return `${this.idPrefix}${++this.idCounter}`;
+    const createId = this.options.createId;
+    if (!createId) return `${this.idPrefix}${++this.idCounter}`;
     let id: unknown;
     try {
-      id = f();
+      id = createId();
     } catch (cause) {
       throw this.fatal(new InvalidOptionsError(`createId threw (${describeError(cause)})`, ["options", "createId"], { cause }));
     }
@@ -586,624 +758,6 @@ export class Machine {
   private fatal(e: LlamaPromptError): LlamaPromptError {
     this.failure = e;
     return e;
-  }
-
-  private startCall(name: string | undefined, format: ToolCallFormat): Started {
-    const st: Started = { index: this.calls.length, id: this.nextId() };
-    const ev: StreamEvent = { type: "tool-call-start", index: st.index, id: st.id, format };
-    if (name !== undefined) ev.name = name;
-    this.out.push(ev);
-    this.pastStart = true;
-    return st;
-  }
-
-  private delta(st: Started, s: string): void {
-    if (s === "") return;
-    const last = this.out[this.out.length - 1];
-    if (last !== undefined && last.type === "tool-call-delta" && last.index === st.index) last.argumentsDelta += s;
-    else this.out.push({ type: "tool-call-delta", index: st.index, argumentsDelta: s });
-  }
-
-  private endCall(st: Started, name: string, args: Record<string, unknown>, format: ToolCallFormat, raw: string): void {
-    if (this.fence !== undefined) {
-      this.fence = undefined; // the fence wrapped a call: it is markup, not content
-      this.closeFence = true;
-    }
-    const toolCall: ToolCall = { id: st.id, name, arguments: args, format, raw };
-    this.calls.push(toolCall);
-    this.lastCode = rawCode(name, args);
-    this.out.push({ type: "tool-call-end", index: st.index, toolCall });
-    this.pastStart = true;
-    this.tPos = true;
-  }
-
-  private error(st: Started | undefined, error: LlamaPromptError): void {
-    const ev: StreamEvent = { type: "error", error };
-    if (st) ev.index = st.index;
-    this.out.push(ev);
-  }
-
-  // -- the machine -------------------------------------------------------------------------------
-
-  private feedChar(c: string): void {
-    while (this.step(c) === REPROCESS) {
-      /* the new mode examines c again */
-    }
-    this.lastChar = c;
-  }
-
-  /** Feeds text that was held and must be examined again (bounded: a few characters or one tail). */
-  private refeed(s: string): void {
-    for (let i = 0; i < s.length; i++) this.feedChar(s[i]!);
-  }
-
-  /**
-   * A candidate failed: its held text becomes content (or code); the failing char is re-examined.
-   * A started call gets an error event; so does a complete call that was refused (`report`), e.g.
-   * for arguments that would not render back.
-   */
-  private giveUp(fail: FailMode, st: Started | undefined, ws: string, held: string, why: string, report = false): StepResult {
-    if (st) this.error(st, new IncompleteToolCallError(`tool call ${st.index} is not valid: ${why}`, held));
-    else if (report) this.error(undefined, new IncompleteToolCallError(`tool call is not valid: ${why}`, held));
-    this.flushFence();
-    if (fail === "code") {
-      this.becomeCode(ws + held);
-    } else {
-      this.emitContent(ws + held);
-      this.mode = { k: M.Text };
-    }
-    return REPROCESS;
-  }
-
-  /** The candidate after a fence opener was not a call: the opener is content after all. */
-  private flushFence(): void {
-    if (this.fence === undefined) return;
-    const f = this.fence;
-    this.fence = undefined;
-    this.emitContent(f);
-  }
-
-  /** The region is code from here: start a code call (reusing the index of a failed call). */
-  private becomeCode(code: string): void {
-    const st = this.startCall("code_interpreter", "code");
-    this.delta(st, code);
-    this.mode = { k: M.Code, st, code };
-    if (code.length > this.limit) this.tooLarge(st, "", code);
-  }
-
-  /** The held text would pass `maxToolCallChars`: one error, the text is content, the region is plain text. */
-  private tooLarge(st: Started | undefined, ws: string, held: string): void {
-    this.error(st, new ToolCallTooLargeError(this.limit));
-    this.flushFence();
-    this.emitContent(ws + held);
-    this.mode = { k: M.Plain };
-  }
-
-  /**
-   * A complete call (or list of calls): committed now, or — an undeclared name at a line start —
-   * held until the rest of its line shows it is alone there.
-   */
-  private complete(m: Base, ownLine: boolean, held: string, st: Started | undefined, commit: () => void): void {
-    if (ownLine) {
-      this.mode = { k: M.Confirm, ws: m.ws, fail: m.fail, held, tail: "", st, commit };
-      return;
-    }
-    this.emitGap(m.ws);
-    commit();
-    this.mode = { k: M.AfterCall, ws: "" };
-  }
-
-  private confirm(m: Extract<Mode, { k: M.Confirm }>): void {
-    this.emitGap(m.ws);
-    m.commit();
-    this.mode = { k: M.AfterCall, ws: m.tail };
-  }
-
-  private tryStart(c: string, fail: FailMode, ws: string, pos: Pos, regionStart: boolean): boolean {
-    if (c === "{") {
-      this.mode = { k: M.Json, scan: new JsonCallScan(this.o, pos), ws, fail, pos };
-      return true;
-    }
-    if (c === "<") {
-      this.mode = { k: M.FPrefix, buf: "", ws, fail, pos };
-      return true;
-    }
-    if (c === "[" && (pos !== Pos.MID || this.declared)) {
-      this.mode = { k: M.List, list: new ListScan(this.o, pos), ws, fail, pos };
-      return true;
-    }
-    if (c === ";" && pos === Pos.TURN && !ws.includes(";")) {
-      this.mode = { k: M.Sep, buf: "", ws, fail, pos, rs: regionStart };
-      return true;
-    }
-    if (isIdStart(c) && (regionStart || !isIdChar(this.lastChar))) {
-      for (const t of this.builtinTargets) {
-        if (t[0] === c) {
-          const preferLast = regionStart || (this.tPos && !this.pastStart);
-          this.mode = { k: M.BPrefix, buf: "", ws, fail, pos, preferLast };
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  private step(c: string): StepResult {
-    const m = this.mode;
-    switch (m.k) {
-      case M.Text:
-        if (c === "`" && (this.lastChar === "" || this.lastChar === "\n")) {
-          this.mode = { k: M.Fence, buf: "", nl: false };
-          return REPROCESS;
-        }
-        if (this.tryStart(c, "text", "", this.pos, false)) return REPROCESS;
-        this.emitContent(c);
-        return CONSUMED;
-
-      case M.Fence: {
-        if (m.nl) {
-          if (isWs(c)) {
-            m.buf += c;
-            return CONSUMED;
-          }
-          const held = m.buf;
-          this.mode = { k: M.Text };
-          // The opener ends with a line break: what follows it starts a line.
-          if (this.tryStart(c, "text", "", this.tPos ? Pos.TURN : Pos.LINE, false)) {
-            this.fence = held;
-            return REPROCESS;
-          }
-          this.emitContent(held);
-          return REPROCESS;
-        }
-        const n = m.buf.length;
-        if (n < 3 ? c === "`" : n < 3 + MAX_FENCE_INFO && FENCE_INFO.test(c)) {
-          m.buf += c;
-          return CONSUMED;
-        }
-        if (n >= 3 && c === "\n") {
-          m.buf += c;
-          m.nl = true;
-          return CONSUMED;
-        }
-        this.emitContent(m.buf); // not a fence opener
-        this.mode = { k: M.Text };
-        return REPROCESS;
-      }
-
-      case M.FenceClose:
-        if (c === "`") {
-          m.buf += c;
-          if (m.buf.length === 3) {
-            this.closeFence = false;
-            this.mode = { k: M.Text };
-          }
-          return CONSUMED;
-        }
-        this.closeFence = false;
-        this.emitContent(m.ws + m.buf);
-        this.mode = { k: M.Text };
-        return REPROCESS;
-
-      case M.Plain:
-        this.emitContent(c);
-        return CONSUMED;
-
-      case M.AfterCall:
-        if (isWs(c)) {
-          m.ws += c;
-          return CONSUMED;
-        }
-        if (c === ";") {
-          this.mode = { k: M.Text }; // the separator and the whitespace before it are consumed
-          return CONSUMED;
-        }
-        if (c === "`" && this.closeFence) {
-          this.mode = { k: M.FenceClose, ws: m.ws, buf: "`" };
-          return CONSUMED;
-        }
-        this.emitContent(m.ws);
-        this.mode = { k: M.Text };
-        return REPROCESS;
-
-      case M.RegionStart:
-        if (isWs(c)) {
-          m.ws += c;
-          return CONSUMED;
-        }
-        if (this.tryStart(c, "code", m.ws, Pos.TURN, true)) return REPROCESS;
-        this.becomeCode(m.ws);
-        return REPROCESS;
-
-      case M.Code:
-        m.code += c;
-        this.delta(m.st, c);
-        if (m.code.length > this.limit) this.tooLarge(m.st, "", m.code);
-        return CONSUMED;
-
-      case M.Sep:
-        if (m.buf === "") {
-          m.buf = c; // the `;`
-          return CONSUMED;
-        }
-        if (isWs(c)) {
-          m.buf += c;
-          return CONSUMED;
-        }
-        if (c !== ";" && this.tryStart(c, m.fail, m.ws + m.buf, m.pos, m.rs)) return REPROCESS;
-        return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a separator before a call");
-
-      case M.Confirm:
-        if (isNewline(c) || c === ";" || (c === "`" && this.fence !== undefined)) {
-          this.confirm(m);
-          return REPROCESS;
-        }
-        if (isWs(c)) {
-          m.tail += c;
-          return CONSUMED;
-        }
-        return this.giveUp(
-          m.fail,
-          m.st,
-          m.ws,
-          m.held + m.tail,
-          "text follows it on its line (a tool name that was not declared is a call only where a call can start a turn, or alone on its line)",
-        );
-
-      case M.BPrefix: {
-        const next = m.buf + c;
-        let matched: string | undefined;
-        let prefix = false;
-        for (const t of this.builtinTargets) {
-          if (t === next) matched = t;
-          else if (t.startsWith(next)) prefix = true;
-        }
-        if (matched === undefined && !prefix) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a built-in call");
-        if (next.length > this.limit) {
-          this.tooLarge(undefined, m.ws, next);
-          return CONSUMED;
-        }
-        if (matched !== undefined) {
-          const name = matched.slice(0, -".call(".length);
-          const st = this.startCall(name, "builtin");
-          this.mode = {
-            k: M.BArgs, buf: next, name, argsStart: next.length, sc: new BuiltinArgsScanner(), st,
-            ws: m.ws, fail: m.fail, pos: m.pos, preferLast: m.preferLast,
-          };
-          return CONSUMED;
-        }
-        m.buf = next;
-        return CONSUMED;
-      }
-
-      case M.BArgs: {
-        const r = m.sc.push(c);
-        if (r === "error") return this.giveUp(m.fail, m.st, m.ws, m.buf, "invalid built-in call arguments");
-        if (r === "more") {
-          m.buf += c;
-          this.delta(m.st, c);
-          if (m.buf.length > this.limit) this.tooLarge(m.st, m.ws, m.buf);
-          return CONSUMED;
-        }
-        // close
-        const raw = m.buf + c;
-        if (raw.length > this.limit) {
-          this.tooLarge(m.st, m.ws, raw);
-          return CONSUMED;
-        }
-        const argsText = m.buf.slice(m.argsStart);
-        const args = m.sc.decode(argsText);
-        if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf, "invalid built-in call arguments");
-        const bad = this.callProblem(m.name, args);
-        if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf, bad);
-        if (m.preferLast) {
-          this.mode = { k: M.BTail, ws: m.ws, name: m.name, args, argsText, raw, st: m.st, tail: "" };
-        } else {
-          this.emitGap(m.ws);
-          this.endCall(m.st, m.name, args, "builtin", raw);
-          this.mode = { k: M.AfterCall, ws: "" };
-        }
-        return CONSUMED;
-      }
-
-      case M.BTail:
-        m.tail += c;
-        if (this.startsBuiltinCall(m.tail)) {
-          // Another built-in call right after this one (Meta writes several back to back): the
-          // first `)` closed this call.
-          const tail = m.tail;
-          this.emitGap(m.ws);
-          this.endCall(m.st, m.name, m.args, "builtin", m.raw);
-          this.mode = { k: M.AfterCall, ws: "" };
-          this.lastChar = ")"; // the tail follows the call's closing parenthesis
-          this.refeed(tail);
-          return CONSUMED;
-        }
-        if (m.raw.length + m.tail.length > this.limit) {
-          const tail = m.tail;
-          this.emitGap(m.ws);
-          this.endCall(m.st, m.name, m.args, "builtin", m.raw);
-          this.mode = { k: M.AfterCall, ws: "" };
-          this.lastChar = ")";
-          this.refeed(tail);
-        }
-        return CONSUMED;
-
-      case M.Json: {
-        const scan = m.scan;
-        const r = scan.push(c);
-        if (r === "error") {
-          return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), scan.bad ?? "invalid JSON");
-        }
-        if (!m.st && scan.name !== undefined && scan.paramsStart >= 0) m.st = this.startCall(scan.name, "json");
-        if (scan.buf.length > this.limit) {
-          if (m.st) this.delta(m.st, scan.takeParams());
-          this.tooLarge(m.st, m.ws, scan.buf);
-          return CONSUMED;
-        }
-        if (r === "done") {
-          const dec = decodeJsonCallText(scan.buf, this.o, m.pos);
-          if (!dec) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), "not a tool call object");
-          // Two names (a duplicate key, or `name` beside `function.name`): ambiguous, and the one
-          // already announced in tool-call-start may not be the one JSON.parse keeps.
-          if (scan.name !== undefined && dec.name !== scan.name) {
-            return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), `ambiguous tool name ("${scan.name}" and "${dec.name}")`);
-          }
-          const bad = this.callProblem(dec.name, dec.arguments);
-          if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, scan.buf.slice(0, -1), bad, true);
-          const st = m.st ?? this.startCall(dec.name, "json");
-          this.delta(st, scan.takeParams());
-          const raw = scan.buf;
-          this.complete(m, dec.permit === Permit.OWN_LINE, raw, st, () => this.endCall(st, dec.name, dec.arguments, "json", raw));
-          return CONSUMED;
-        }
-        if (m.st) this.delta(m.st, scan.takeParams());
-        return CONSUMED;
-      }
-
-      case M.List: {
-        const list = m.list;
-        const r = list.push(c);
-        if (r === "error") return this.giveUp(m.fail, undefined, m.ws, list.buf.slice(0, -1), "not a list of calls");
-        if (list.buf.length > this.limit) {
-          this.tooLarge(undefined, m.ws, list.buf);
-          return CONSUMED;
-        }
-        if (r === "done") {
-          const d = this.decodeList(list, m.pos);
-          if (!Array.isArray(d)) return this.giveUp(m.fail, undefined, m.ws, list.buf.slice(0, -1), d.why, d.report);
-          const ownLine = list.ownLine || d.some((x) => x.ownLine);
-          this.complete(m, ownLine, list.buf, undefined, () => this.emitCalls(d));
-        }
-        return CONSUMED;
-      }
-
-      case M.FPrefix: {
-        const next = m.buf + c;
-        if (!FUNCTION_OPEN.startsWith(next)) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a function tag");
-        if (next.length > this.limit) {
-          this.tooLarge(undefined, m.ws, next);
-          return CONSUMED;
-        }
-        if (next === FUNCTION_OPEN) this.mode = { k: M.FName, buf: next, ws: m.ws, fail: m.fail, pos: m.pos };
-        else m.buf = next;
-        return CONSUMED;
-      }
-
-      case M.FName: {
-        const nameLength = m.buf.length - FUNCTION_OPEN.length;
-        if (c !== ">" && (!isToolNameChar(c) || nameLength >= MAX_NAME)) {
-          return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a function tag");
-        }
-        const buf = m.buf + c;
-        if (buf.length > this.limit) {
-          this.tooLarge(undefined, m.ws, buf);
-          return CONSUMED;
-        }
-        if (c !== ">") {
-          m.buf = buf;
-          return CONSUMED;
-        }
-        const name = m.buf.slice(FUNCTION_OPEN.length);
-        const permit = callPermit(this.o, name, m.pos);
-        if (permit === Permit.NO) return this.giveUp(m.fail, undefined, m.ws, m.buf, "not a tool name that may be called here");
-        const st = this.startCall(name, "function_tag");
-        this.mode = {
-          k: M.FArgs, buf, name, argsStart: buf.length, st, depth: 0, q: "", esc: false,
-          ws: m.ws, fail: m.fail, pos: m.pos, ownLine: permit === Permit.OWN_LINE,
-        };
-        return CONSUMED;
-      }
-
-      case M.FArgs: {
-        if (m.buf.length === m.argsStart) {
-          if (c !== "{") return this.giveUp(m.fail, m.st, m.ws, m.buf, "function tag without a JSON object");
-        }
-        m.buf += c;
-        this.delta(m.st, c);
-        if (m.buf.length > this.limit) {
-          this.tooLarge(m.st, m.ws, m.buf);
-          return CONSUMED;
-        }
-        let closed = false;
-        if (m.q !== "") {
-          if (m.esc) m.esc = false;
-          else if (c === "\\") m.esc = true;
-          else if (c === m.q) m.q = "";
-        } else if (c === '"' || c === "'") m.q = c;
-        else if (c === "{" || c === "[") m.depth++;
-        else if (c === "}" || c === "]") closed = --m.depth === 0;
-        if (closed) {
-          const args = decodeFunctionTagArgs(m.buf.slice(m.argsStart));
-          if (!args) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), "function tag arguments are not a JSON object");
-          const bad = this.callProblem(m.name, args);
-          if (bad !== undefined) return this.giveUp(m.fail, m.st, m.ws, m.buf.slice(0, -1), bad);
-          this.mode = {
-            k: M.FClose, ws: m.ws, fail: m.fail, pos: m.pos, buf: m.buf, name: m.name, args, st: m.st, look: "", ownLine: m.ownLine,
-          };
-        }
-        return CONSUMED;
-      }
-
-      case M.FClose: {
-        const next = m.look + c;
-        if (FUNCTION_CLOSE.startsWith(next)) {
-          if (next !== FUNCTION_CLOSE) {
-            m.look = next;
-            return CONSUMED;
-          }
-          const raw = m.buf + next;
-          if (raw.length > this.limit) {
-            this.tooLarge(m.st, m.ws, raw);
-            return CONSUMED;
-          }
-          this.complete(m, m.ownLine, raw, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", raw));
-          return CONSUMED;
-        }
-        // No closing tag (Meta's parser does not need one): the call ends before the look-ahead.
-        this.complete(m, m.ownLine, m.buf, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", m.buf));
-        this.refeed(m.look);
-        return REPROCESS;
-      }
-    }
-  }
-
-  /** Decodes every element of a closed list; the calls, or why the list is not a list of calls. */
-  private decodeList(list: ListScan, pos: Pos): Array<DecodedListCall & { ownLine: boolean }> | { why: string; report: boolean } {
-    const buf = list.buf;
-    if (list.els.length === 0) return { why: "an empty list", report: false };
-    const out: Array<DecodedListCall & { ownLine: boolean }> = [];
-    let prev = this.lastCode;
-    for (const [s, p, e] of list.els) {
-      const raw = buf.slice(s, e);
-      // A JSON element is read the way a streamed JSON call is (same refusals, same arguments text).
-      const scanned = list.isJson() ? scanJsonCall(raw, this.o, pos) : undefined;
-      const d = list.isJson() ? (scanned ? decodeJsonCallText(raw, this.o, pos) : undefined) : decodePythonListElement(raw, this.o, pos);
-      if (!d || (scanned?.name !== undefined && scanned.name !== d.name)) return { why: "not a list of calls", report: false };
-      const bad = unrenderableCall(d.name, d.arguments) ?? joinsPrevious(prev, d.name, d.arguments);
-      if (bad !== undefined) return { why: `${d.name}: ${bad}`, report: true };
-      prev = rawCode(d.name, d.arguments);
-      out.push({
-        name: d.name,
-        args: d.arguments,
-        raw,
-        argsText: scanned ? scanned.params : buf.slice(p + 1, e - 1),
-        format: list.isJson() ? "json" : "python_list",
-        ownLine: d.permit === Permit.OWN_LINE,
-      });
-    }
-    return out;
-  }
-
-  /** Emits the calls of a list. */
-  private emitCalls(calls: DecodedListCall[]): void {
-    for (const d of calls) {
-      const st = this.startCall(d.name, d.format);
-      this.delta(st, d.argsText);
-      this.endCall(st, d.name, d.args, d.format, d.raw);
-    }
-  }
-
-  /**
-   * The current region ends (python_tag, stop token, end of input): resolve whatever is held.
-   * Held text that cannot complete is flushed; it is re-examined only where it was a short
-   * look-ahead (`</function>` prefix) or a built-in call's tail.
-   */
-  private finishRegion(): void {
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      const m = this.mode;
-      switch (m.k) {
-        case M.Text:
-          return;
-        case M.Plain:
-          this.mode = { k: M.Text };
-          return;
-        case M.AfterCall:
-        case M.RegionStart:
-          this.emitContent(m.ws);
-          this.mode = { k: M.Text };
-          return;
-        case M.Fence:
-          this.emitContent(m.buf);
-          this.mode = { k: M.Text };
-          return;
-        case M.FenceClose:
-          this.closeFence = false;
-          this.emitContent(m.ws + m.buf);
-          this.mode = { k: M.Text };
-          return;
-        case M.Code: {
-          // Code joined around a dropped control token can spell one: it would not render back.
-          const t = findSpecialToken(m.code);
-          const bad = t ? `the code contains the special token ${t.token}` : joinsPrevious(this.lastCode, "code_interpreter", { code: m.code });
-          if (bad !== undefined) {
-            this.error(m.st, new IncompleteToolCallError(`tool call ${m.st.index} is not valid: ${bad}`, m.code));
-            this.emitContent(m.code);
-          } else {
-            this.endCall(m.st, "code_interpreter", { code: m.code }, "code", m.code);
-          }
-          this.mode = { k: M.Text };
-          return;
-        }
-        case M.Confirm:
-          this.confirm(m);
-          continue;
-        case M.Sep:
-        case M.BPrefix:
-        case M.FPrefix:
-        case M.FName:
-          this.giveUp(m.fail, undefined, m.ws, m.buf, "input ended");
-          continue;
-        case M.BArgs:
-        case M.FArgs:
-          this.giveUp(m.fail, m.st, m.ws, m.buf, "input ended inside the call");
-          continue;
-        case M.Json:
-          this.giveUp(m.fail, m.st, m.ws, m.scan.buf, "input ended inside the call");
-          continue;
-        case M.List:
-          this.giveUp(m.fail, undefined, m.ws, m.list.buf, "input ended inside the list");
-          continue;
-        case M.FClose:
-          this.complete(m, m.ownLine, m.buf, m.st, () => this.endCall(m.st, m.name, m.args, "function_tag", m.buf));
-          this.refeed(m.look);
-          continue;
-        case M.BTail: {
-          this.resolveTail(m);
-          continue;
-        }
-      }
-    }
-  }
-
-  /**
-   * A built-in call at the start of the message or of a python_tag region closed at its first
-   * candidate `)`; the region is now over. If text other than whitespace followed, prefer a later
-   * `)` after which only whitespace remains, when the arguments read up to it are valid.
-   */
-  private resolveTail(m: Extract<Mode, { k: M.BTail }>): void {
-    const tail = m.tail;
-    this.emitGap(m.ws);
-    if (!allWs(tail)) {
-      const close = tail.lastIndexOf(")");
-      if (close >= 0 && allWs(tail.slice(close + 1))) {
-        const argsText = m.argsText + ")" + tail.slice(0, close);
-        const args = parseBuiltinArgsToEnd(argsText);
-        if (args && this.callProblem(m.name, args) === undefined) {
-          this.delta(m.st, ")" + tail.slice(0, close));
-          const raw = m.raw + tail.slice(0, close + 1);
-          this.endCall(m.st, m.name, args, "builtin", raw);
-          this.mode = { k: M.AfterCall, ws: "" };
-          this.lastChar = ")";
-          this.refeed(tail.slice(close + 1));
-          return;
-        }
-      }
-    }
-    this.endCall(m.st, m.name, m.args, "builtin", m.raw);
-    this.mode = { k: M.AfterCall, ws: "" };
-    this.lastChar = ")"; // the tail follows the call's closing parenthesis
-    this.refeed(tail);
   }
 }
 

@@ -23,6 +23,10 @@ export interface ResolvedParseOptions {
   maxToolCallChars: number;
   /** Every prefix of a declared name (tools and built-ins): a name that leaves it is not declared. */
   prefixes: ReadonlySet<string>;
+  /** What starts a call of each enabled built-in: `brave_search.call(`, ... */
+  builtinCalls: readonly string[];
+  /** True when any name is declared (tools or built-ins): a call may then start inside a sentence. */
+  declaresAny: boolean;
 }
 
 export function resolveParseOptions(options: ParseOptions | undefined | null | unknown): ResolvedParseOptions {
@@ -39,6 +43,8 @@ export function resolveParseOptions(options: ParseOptions | undefined | null | u
       createId: o.createId as (() => string) | undefined,
       maxToolCallChars: (o.maxToolCallChars as number | undefined) ?? DEFAULT_MAX_TOOL_CALL_CHARS,
       prefixes,
+      builtinCalls: [...builtins].map((name) => name + ".call("),
+      declaresAny: prefixes.size > 0,
     };
   } catch (cause) {
     if (isLlamaPromptError(cause)) throw cause;
@@ -74,11 +80,6 @@ export function isDeclared(o: ResolvedParseOptions, name: string): boolean {
 /** True when only declared names may be called at `pos` (inside a sentence, or whenever `tools` is given). */
 export function declaredOnly(o: ResolvedParseOptions, pos: Pos): boolean {
   return pos === Pos.MID || o.tools !== undefined;
-}
-
-/** True when any name is declared (so a call may start anywhere, even inside a sentence). */
-export function declaresAny(o: ResolvedParseOptions): boolean {
-  return o.builtins.size > 0 || (o.tools !== undefined && o.tools.size > 0);
 }
 
 const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -70,6 +70,11 @@ export function unrenderableArguments(args: Record<string, unknown>): string | u
 
 const BUILTINS: readonly string[] = BUILTIN_TOOL_NAMES;
 
+/** True for an object that is not an array (what JSON objects parse to). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 /**
  * Why the call `name(args)` would not render back, or undefined. Besides {@link unrenderableArguments}:
  * a call named like a built-in (in any format: Meta's encoder writes it as the built-in) carries the

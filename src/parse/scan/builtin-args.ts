@@ -12,51 +12,49 @@
  * string closes the call only at the given position.
  */
 import { decodePyStringBody, parsePyLiteral } from "./python-literal.js";
-import { isIdChar, isIdStart, isJsonWs } from "./chars.js";
+import { BLANK, charIs, ID_START, JSON_SPACE, WORD } from "./chars.js";
+import { Nesting, OTHER, UNMATCHED } from "./nesting.js";
 
 export type BuiltinScanStatus = "more" | "close" | "error";
 
-const enum B {
-  Key0, // expecting a key or `)`
-  Key, // in key
-  KeyEnd, // after key, expecting `=`
-  Val0, // expecting a value
-  Str,
-  StrEsc,
-  Q0, // after a quote: spaces, then `)` or `,`
-  Q1, // after `,`: spaces, then identifier
-  Q2, // identifier
-  Q3, // spaces, then `=`
-  Lit, // literal value
-  LitStr,
-  LitStrEsc,
-  Done,
-  Err,
+const enum At {
+  KeyOrClose, // expecting a key or `)`
+  Key, // in a key
+  AfterKey, // after a key, expecting `=`
+  Value, // expecting a value
+  String, // in a quoted string
+  StringEscape, // after a backslash in a string
+  AfterQuote, // after a quote that may close the string: spaces, then `)` or `,`
+  AfterQuoteComma, // then `,`: spaces, then an identifier
+  NextKey, // then an identifier
+  AfterNextKey, // then spaces and `=`: the quote closed the string
+  Literal, // a literal value (number, True, list, ...)
+  Closed,
+  Failed,
 }
 
+/** One keyword argument: where its key and value are in the argument text. */
 interface Kwarg {
   keyStart: number;
   keyEnd: number;
-  vStart: number;
-  vEnd: number;
-  str: boolean;
-}
-
-function isSp(c: string): boolean {
-  return c === " " || c === "\t";
+  valueStart: number;
+  valueEnd: number;
+  /** The value is a quoted string (decoded by the quirky rule above, not as a literal). */
+  quoted: boolean;
 }
 
 export class BuiltinArgsScanner {
   /** Characters consumed (the closing `)` included once it closes). */
   pos = 0;
-  private st: B = B.Key0;
-  private q = '"';
-  private depth = 0;
-  private litQ = '"';
+  private state: At = At.KeyOrClose;
+  /** The quote the current string started with. */
+  private quote = '"';
+  /** Quotes and brackets of a literal value. */
+  private literal = new Nesting(true);
   readonly kwargs: Kwarg[] = [];
-  private cur: Kwarg = { keyStart: 0, keyEnd: 0, vStart: 0, vEnd: 0, str: false };
-  private pendKeyStart = 0;
-  private pendKeyEnd = 0;
+  private current: Kwarg = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, quoted: false };
+  private nextKeyStart = 0;
+  private nextKeyEnd = 0;
   private quotePos = 0;
 
   constructor(private readonly endAt?: number) {}
@@ -64,134 +62,118 @@ export class BuiltinArgsScanner {
   push(c: string): BuiltinScanStatus {
     const r = this.step(c);
     this.pos++;
-    if (r === "error") this.st = B.Err;
-    if (r === "close") this.st = B.Done;
+    if (r === "error") this.state = At.Failed;
+    if (r === "close") this.state = At.Closed;
     return r;
   }
 
   private step(c: string): BuiltinScanStatus {
     const pos = this.pos;
     for (;;) {
-      switch (this.st) {
-        case B.Done:
-        case B.Err:
+      switch (this.state) {
+        case At.Closed:
+        case At.Failed:
           return "error";
-        case B.Key0:
-          if (isJsonWs(c)) return "more";
+        case At.KeyOrClose:
+          if (charIs(c, JSON_SPACE)) return "more";
           if (c === ")") return this.closeAt(pos) ? "close" : "error";
-          if (isIdStart(c)) {
-            this.cur = { keyStart: pos, keyEnd: pos, vStart: 0, vEnd: 0, str: false };
-            this.st = B.Key;
+          if (charIs(c, ID_START)) {
+            this.current = { keyStart: pos, keyEnd: pos, valueStart: 0, valueEnd: 0, quoted: false };
+            this.state = At.Key;
             return "more";
           }
           return "error";
-        case B.Key:
-          if (isIdChar(c)) return "more";
-          this.cur.keyEnd = pos;
-          this.st = B.KeyEnd;
+        case At.Key:
+          if (charIs(c, WORD)) return "more";
+          this.current.keyEnd = pos;
+          this.state = At.AfterKey;
           continue;
-        case B.KeyEnd:
-          if (isSp(c)) return "more";
+        case At.AfterKey:
+          if (charIs(c, BLANK)) return "more";
           if (c === "=") {
-            this.st = B.Val0;
+            this.state = At.Value;
             return "more";
           }
           return "error";
-        case B.Val0:
-          if (isJsonWs(c)) return "more";
-          this.cur.vStart = pos;
+        case At.Value:
+          if (charIs(c, JSON_SPACE)) return "more";
+          this.current.valueStart = pos;
           if (c === '"' || c === "'") {
-            this.q = c;
-            this.cur.str = true;
-            this.st = B.Str;
+            this.quote = c;
+            this.current.quoted = true;
+            this.state = At.String;
             return "more";
           }
           if (c === "," || c === ")") return "error";
-          this.cur.str = false;
-          this.depth = 0;
-          this.st = B.Lit;
+          this.current.quoted = false;
+          this.literal = new Nesting(true);
+          this.state = At.Literal;
           continue;
-        case B.Str:
+        case At.String:
           if (c === "\\") {
-            this.st = B.StrEsc;
+            this.state = At.StringEscape;
             return "more";
           }
-          if (c === this.q) {
+          if (c === this.quote) {
             this.quotePos = pos;
-            this.st = B.Q0;
+            this.state = At.AfterQuote;
           }
           return "more";
-        case B.StrEsc:
-          this.st = B.Str;
+        case At.StringEscape:
+          this.state = At.String;
           return "more";
-        case B.Q0:
-          if (isSp(c)) return "more";
+        case At.AfterQuote:
+          if (charIs(c, BLANK)) return "more";
           if (c === ")" && this.closeAt(pos)) {
             this.finishString();
             return "close";
           }
           if (c === ",") {
-            this.st = B.Q1;
+            this.state = At.AfterQuoteComma;
             return "more";
           }
-          this.st = B.Str; // the quote was inside the string
+          this.state = At.String; // the quote was inside the string
           continue;
-        case B.Q1:
-          if (isSp(c)) return "more";
-          if (isIdStart(c)) {
-            this.pendKeyStart = pos;
-            this.st = B.Q2;
+        case At.AfterQuoteComma:
+          if (charIs(c, BLANK)) return "more";
+          if (charIs(c, ID_START)) {
+            this.nextKeyStart = pos;
+            this.state = At.NextKey;
             return "more";
           }
-          this.st = B.Str;
+          this.state = At.String;
           continue;
-        case B.Q2:
-          if (isIdChar(c)) return "more";
-          this.pendKeyEnd = pos;
-          if (isSp(c)) {
-            this.st = B.Q3;
+        case At.NextKey:
+          if (charIs(c, WORD)) return "more";
+          this.nextKeyEnd = pos;
+          if (charIs(c, BLANK)) {
+            this.state = At.AfterNextKey;
             return "more";
           }
           if (c === "=") return this.nextKwarg();
-          this.st = B.Str;
+          this.state = At.String;
           continue;
-        case B.Q3:
-          if (isSp(c)) return "more";
+        case At.AfterNextKey:
+          if (charIs(c, BLANK)) return "more";
           if (c === "=") return this.nextKwarg();
-          this.st = B.Str;
+          this.state = At.String;
           continue;
-        case B.Lit:
-          if (c === '"' || c === "'") {
-            this.litQ = c;
-            this.st = B.LitStr;
+        case At.Literal: {
+          const kind = this.literal.push(c);
+          if (kind === UNMATCHED) {
+            if (c !== ")") return "error";
+          } else if (kind !== OTHER || this.literal.depth > 0 || c !== ",") {
             return "more";
           }
-          if (c === "(" || c === "[" || c === "{") {
-            this.depth++;
+          // `,` or `)` outside brackets and strings: the value ends
+          this.current.valueEnd = pos;
+          this.kwargs.push(this.current);
+          if (c === ",") {
+            this.state = At.KeyOrClose;
             return "more";
           }
-          if (this.depth > 0) {
-            if (c === ")" || c === "]" || c === "}") this.depth--;
-            return "more";
-          }
-          if (c === "," || c === ")") {
-            this.cur.vEnd = pos;
-            this.kwargs.push(this.cur);
-            if (c === ",") {
-              this.st = B.Key0;
-              return "more";
-            }
-            return this.closeAt(pos) ? "close" : "error";
-          }
-          if (c === "]" || c === "}") return "error";
-          return "more";
-        case B.LitStr:
-          if (c === "\\") this.st = B.LitStrEsc;
-          else if (c === this.litQ) this.st = B.Lit;
-          return "more";
-        case B.LitStrEsc:
-          this.st = B.LitStr;
-          return "more";
+          return this.closeAt(pos) ? "close" : "error";
+        }
       }
     }
   }
@@ -201,14 +183,14 @@ export class BuiltinArgsScanner {
   }
 
   private finishString(): void {
-    this.cur.vEnd = this.quotePos + 1;
-    this.kwargs.push(this.cur);
+    this.current.valueEnd = this.quotePos + 1;
+    this.kwargs.push(this.current);
   }
 
   private nextKwarg(): BuiltinScanStatus {
     this.finishString();
-    this.cur = { keyStart: this.pendKeyStart, keyEnd: this.pendKeyEnd, vStart: 0, vEnd: 0, str: false };
-    this.st = B.Val0;
+    this.current = { keyStart: this.nextKeyStart, keyEnd: this.nextKeyEnd, valueStart: 0, valueEnd: 0, quoted: false };
+    this.state = At.Value;
     return "more";
   }
 
@@ -220,15 +202,15 @@ export class BuiltinArgsScanner {
   decode(text: string): Record<string, unknown> | undefined {
     const out: Record<string, unknown> = {};
     const seen = new Set<string>();
-    for (const k of this.kwargs) {
-      const key = text.slice(k.keyStart, k.keyEnd);
+    for (const kwarg of this.kwargs) {
+      const key = text.slice(kwarg.keyStart, kwarg.keyEnd);
       if (seen.has(key)) return undefined;
       seen.add(key);
       let value: unknown;
-      if (k.str) {
-        value = decodePyStringBody(text.slice(k.vStart + 1, k.vEnd - 1));
+      if (kwarg.quoted) {
+        value = decodePyStringBody(text.slice(kwarg.valueStart + 1, kwarg.valueEnd - 1));
       } else {
-        const lit = parsePyLiteral(text.slice(k.vStart, k.vEnd));
+        const lit = parsePyLiteral(text.slice(kwarg.valueStart, kwarg.valueEnd));
         if (!lit) return undefined;
         value = lit.value;
       }
@@ -243,10 +225,10 @@ export class BuiltinArgsScanner {
  * Used when the region's last `)` is preferred over an earlier candidate.
  */
 export function parseBuiltinArgsToEnd(text: string): Record<string, unknown> | undefined {
-  const sc = new BuiltinArgsScanner(text.length);
+  const scanner = new BuiltinArgsScanner(text.length);
   for (let i = 0; i < text.length; i++) {
-    if (sc.push(text[i]!) !== "more") return undefined;
+    if (scanner.push(text[i]!) !== "more") return undefined;
   }
-  if (sc.push(")") !== "close") return undefined;
-  return sc.decode(text);
+  if (scanner.push(")") !== "close") return undefined;
+  return scanner.decode(text);
 }

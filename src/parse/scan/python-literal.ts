@@ -6,7 +6,7 @@
  *
  * Nothing here throws: every entry point returns `undefined` when the text is not valid.
  */
-import { isIdChar, isIdStart, isToolNameChar } from "./chars.js";
+import { charIs, ID_START, NAME, PY_BLANK, WORD } from "./chars.js";
 
 /** Result of a successful parse. */
 export interface PyCall {
@@ -82,7 +82,7 @@ class PyParser {
     const s = this.s;
     while (this.pos < s.length) {
       const c = s[this.pos]!;
-      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v") this.pos++;
+      if (charIs(c, PY_BLANK)) this.pos++;
       else if (c === "\\" && s[this.pos + 1] === "\n") this.pos += 2;
       else break;
     }
@@ -99,8 +99,8 @@ class PyParser {
 
   ident(): string {
     const start = this.pos;
-    if (!isIdStart(this.s[this.pos])) throw new Fail();
-    while (isIdChar(this.s[this.pos])) this.pos++;
+    if (!charIs(this.s[this.pos], ID_START)) throw new Fail();
+    while (charIs(this.s[this.pos], WORD)) this.pos++;
     return this.s.slice(start, this.pos);
   }
 
@@ -124,7 +124,7 @@ class PyParser {
         return c === "-" ? -v : v;
       }
       if (c >= "0" && c <= "9" || c === ".") return this.number();
-      if (isIdStart(c)) {
+      if (charIs(c, ID_START)) {
         const id = this.ident();
         if (id === "True") return true;
         if (id === "False") return false;
@@ -143,7 +143,7 @@ class PyParser {
     const text = m?.[0] ?? "";
     if (text === "" || text === "." || text.endsWith("_") || /__/.test(text)) throw new Fail();
     this.pos += text.length;
-    if (isIdChar(this.s[this.pos])) throw new Fail(); // 3j, 1abc
+    if (charIs(this.s[this.pos], WORD)) throw new Fail(); // 3j, 1abc
     const clean = text.replace(/_/g, "");
     if (/^0[xXoObB]/.test(clean)) return Number(clean);
     // Python forbids leading zeros in non-zero decimal integers ("007").
@@ -294,7 +294,7 @@ class PyParser {
   /** A tool name as a callee (`add-note`, `server/tool`): 1 to 128 of `A-Z a-z 0-9 _ - . : /`. */
   toolName(): string {
     const start = this.pos;
-    while (this.pos < this.s.length && this.pos - start <= 128 && isToolNameChar(this.s[this.pos]!)) this.pos++;
+    while (this.pos < this.s.length && this.pos - start <= 128 && charIs(this.s[this.pos]!, NAME)) this.pos++;
     if (this.pos === start || this.pos - start > 128) throw new Fail();
     return this.s.slice(start, this.pos);
   }
