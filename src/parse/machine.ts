@@ -79,6 +79,7 @@ type CandidateMode = Extract<Mode, { kind: Kind.Candidate }>;
 type ConfirmMode = Extract<Mode, { kind: Kind.Confirm }>;
 
 const TEXT: Mode = { kind: Kind.Text };
+const NO_EVENTS: StreamEvent[] = [];
 const PLAIN: Mode = { kind: Kind.Plain };
 
 /** What {@link Machine.step} did with a character. */
@@ -94,17 +95,12 @@ const STARTS = 3; // may start a call anywhere
 const SEMICOLON = 4;
 const BACKTICK = 5;
 
-const CONTENT_BLOCK = 1 << 16;
+/** Content pieces joined into one block. */
+const CONTENT_BLOCK = 4096;
 
 /** Characters of a fence's info string (```json, ```python3, ```tool_code). */
 const FENCE_INFO = /[A-Za-z0-9_+.-]/;
 const MAX_FENCE_INFO = 32;
-
-/** Makes V8 flatten a rope string in place (a numeric coercion reads it flat); elsewhere a no-op. */
-function flatten(s: string): string {
-  void (Number(s) | 0);
-  return s;
-}
 
 function isNewline(c: string): boolean {
   return c === "\n" || c === "\r";
@@ -119,10 +115,15 @@ function hasNewline(s: string, from: number): boolean {
 // ---------------------------------------------------------------------------------------------
 
 export class Machine implements CallSink {
-  /** Events produced since the last {@link take}. */
-  private out: StreamEvent[] = [];
-  private content = "";
+  /** Events produced since the last {@link take} ({@link NO_EVENTS}, never written to, while there are none). */
+  private out: StreamEvent[] = NO_EVENTS;
+  /**
+   * The content so far: joined blocks, and the pieces written since (content grows by tiny pieces
+   * when streamed; joining them in blocks keeps it flat, in memory and time linear in its length).
+   */
   private contentBlocks: string[] = [];
+  private contentPieces: string[] = new Array<string>(CONTENT_BLOCK).fill("");
+  private contentCount = 0;
   private contentStarted = false;
   /** Whitespace after the content so far: written only if more content follows (content is trimmed). */
   private pendingWs = "";
@@ -154,6 +155,8 @@ export class Machine implements CallSink {
   /** Per ASCII character: the call format whose calls may start with it, and its fast-path class. */
   private readonly formats: Array<CallFormat | undefined> = [];
   private readonly classes = new Uint8Array(128);
+  /** Set by {@link contentEnd}: the run it skipped may hold a `<`. */
+  private runHoldsLt = false;
   private readonly limit: number;
   /** True once the message is over (stop token or end()); the end event has been emitted. */
   done = false;
@@ -176,8 +179,15 @@ export class Machine implements CallSink {
 
   take(): StreamEvent[] {
     const out = this.out;
-    this.out = [];
+    if (out === NO_EVENTS) return [];
+    this.out = NO_EVENTS;
     return out;
+  }
+
+  /** Adds an event (a one-element array for the first: a push usually makes one event). */
+  private emit(event: StreamEvent): void {
+    if (this.out === NO_EVENTS) this.out = [event];
+    else this.out.push(event);
   }
 
   /** Characters currently held back (candidate text, pending whitespace, tool-call text kept for `raw`). */
@@ -217,9 +227,10 @@ export class Machine implements CallSink {
     while (i < n) {
       const m = this.mode;
       if (m.kind === Kind.Text) {
+        this.runHoldsLt = false;
         const j = this.contentEnd(s, i);
         if (j > i) {
-          this.emitContent(i === 0 && j === n ? s : s.slice(i, j));
+          this.emitContent(i === 0 && j === n ? s : s.slice(i, j), this.runHoldsLt);
           this.lastChar = s[j - 1]!;
           i = j;
           continue;
@@ -245,26 +256,28 @@ export class Machine implements CallSink {
     const n = s.length;
     const classes = this.classes;
     let j = i;
-    let prevWord = charIs(this.lastChar, WORD);
     while (j < n) {
       const code = s.charCodeAt(j);
       const cls = code < 128 ? classes[code]! : INERT;
-      if (cls === INERT || cls === WORD_CHAR || (cls === WORD_START && prevWord)) {
-        prevWord = cls !== INERT;
+      if (cls <= WORD_CHAR) {
         j++;
         continue;
       }
       if (cls === WORD_START || cls === STARTS) {
+        // A word-start call cannot start right after a word character.
+        if (cls === WORD_START && (j === i ? charIs(this.lastChar, WORD) : codeIs(s.charCodeAt(j - 1), WORD))) {
+          j++;
+          continue;
+        }
         // Skip a candidate this chunk already rules out, exactly where the slow path would give it
         // up (it would emit the same characters as content).
         const opening = { pos: this.posAt(s, i, j), regionStart: false, turnStart: false };
         const k = probe(this.formats[code]!.open(this, s[j]!, opening, true), s, j);
         if (k < 0) break;
-        prevWord = codeIs(s.charCodeAt(k - 1), WORD);
+        this.runHoldsLt = true; // (maybe: the skipped text is content too, and the filter must see a `<`)
         j = k;
         continue;
       }
-      prevWord = false;
       if (cls === SEMICOLON) {
         if (this.atTurnStart && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
         j++;
@@ -346,11 +359,11 @@ export class Machine implements CallSink {
     this.done = true;
     const message: AssistantMessage = {
       role: "assistant",
-      content: this.contentBlocks.length === 0 ? this.content : this.contentBlocks.join("") + this.content,
+      content: this.contentBlocks.join("") + this.contentPieces.slice(0, this.contentCount).join(""),
       toolCalls: this.calls.slice(),
       stopReason: reason,
     };
-    this.out.push({ type: "end", message });
+    this.emit({ type: "end", message });
   }
 
   // -- the modes ---------------------------------------------------------------------------------
@@ -626,14 +639,14 @@ export class Machine implements CallSink {
 
   /**
    * Content, as the machine produces it: updates the position state, then goes through the
-   * special-token text filter to {@link contentOut}.
+   * special-token text filter to {@link contentOut}. `mayHoldLt` false: s has no `<` (the fast path knows).
    */
-  private emitContent(s: string): void {
+  private emitContent(s: string, mayHoldLt = true): void {
     const n = s.length;
     if (n === 0) return;
-    let l = n - 1;
-    while (l >= 0 && isWsAt(s, l)) l--;
-    if (l < 0) {
+    let last = n - 1;
+    while (last >= 0 && isWsAt(s, last)) last--;
+    if (last < 0) {
       // only whitespace
       if (!this.afterLineBreak) this.afterLineBreak = hasNewline(s, 0);
       if (this.tokenText.held !== 0) this.tokenText.push(s);
@@ -642,18 +655,22 @@ export class Machine implements CallSink {
     }
     this.atTurnStart = false;
     this.fenceToClose = false; // text after a fenced call: a later ``` is content
-    this.afterLineBreak = l + 1 < n && hasNewline(s, l + 1);
-    if (this.tokenText.held !== 0 || s.indexOf("<") >= 0) {
+    this.afterLineBreak = last < n - 1 && hasNewline(s, last + 1);
+    if (this.tokenText.held !== 0 || (mayHoldLt && s.indexOf("<") >= 0)) {
       this.tokenText.push(s);
       return;
     }
     // Nothing held and no `<`: the filter would pass s through as it is (contentOut, inlined).
-    let f = 0;
-    while (isWsAt(s, f)) f++;
-    const body = f === 0 && l === n - 1 ? s : s.slice(f, l + 1);
-    this.emitText(this.contentStarted ? this.pendingWs + (f === 0 ? "" : s.slice(0, f)) + body : body);
-    this.pendingWs = l === n - 1 ? "" : s.slice(l + 1);
-    this.contentStarted = true;
+    const text = last === n - 1 ? s : s.slice(0, last + 1);
+    if (this.contentStarted) {
+      this.emitText(this.pendingWs === "" ? text : this.pendingWs + text);
+    } else {
+      let first = 0;
+      while (isWsAt(text, first)) first++;
+      this.emitText(first === 0 ? text : text.slice(first));
+      this.contentStarted = true;
+    }
+    this.pendingWs = last === n - 1 ? "" : s.slice(last + 1);
   }
 
   /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
@@ -680,16 +697,16 @@ export class Machine implements CallSink {
 
   private emitText(s: string): void {
     if (s === "") return;
-    // Content grows by tiny pieces when streamed; a rope of a million pieces is costly to keep
-    // alive, so full blocks are flattened and set aside.
-    this.content += s;
-    if (this.content.length >= CONTENT_BLOCK) {
-      this.contentBlocks.push(flatten(this.content));
-      this.content = "";
+    const pieces = this.contentPieces;
+    pieces[this.contentCount++] = s;
+    if (this.contentCount === CONTENT_BLOCK) {
+      this.contentBlocks.push(pieces.join(""));
+      this.contentCount = 0;
     }
-    const last = this.out[this.out.length - 1];
+    const out = this.out;
+    const last = out.length === 0 ? undefined : out[out.length - 1]!; // (out[-1] is a slow property lookup)
     if (last !== undefined && last.type === "text-delta") last.text += s;
-    else this.out.push({ type: "text-delta", text: s });
+    else this.emit({ type: "text-delta", text: s });
   }
 
   // -- calls (the CallSink the formats write through) ----------------------------------------------
@@ -703,16 +720,17 @@ export class Machine implements CallSink {
     const started: Started = { index: this.calls.length, id: this.nextId() };
     const event: StreamEvent = { type: "tool-call-start", index: started.index, id: started.id, format };
     if (name !== undefined) event.name = name;
-    this.out.push(event);
+    this.emit(event);
     this.pastMessageStart = true;
     return started;
   }
 
   delta(call: Started, s: string): void {
     if (s === "") return;
-    const last = this.out[this.out.length - 1];
+    const out = this.out;
+    const last = out.length === 0 ? undefined : out[out.length - 1]!;
     if (last !== undefined && last.type === "tool-call-delta" && last.index === call.index) last.argumentsDelta += s;
-    else this.out.push({ type: "tool-call-delta", index: call.index, argumentsDelta: s });
+    else this.emit({ type: "tool-call-delta", index: call.index, argumentsDelta: s });
   }
 
   endCall(call: Started, name: string, args: Record<string, unknown>, format: ToolCallFormat, raw: string): void {
@@ -723,7 +741,7 @@ export class Machine implements CallSink {
     const toolCall: ToolCall = { id: call.id, name, arguments: args, format, raw };
     this.calls.push(toolCall);
     this.lastCode = rawCode(name, args);
-    this.out.push({ type: "tool-call-end", index: call.index, toolCall });
+    this.emit({ type: "tool-call-end", index: call.index, toolCall });
     this.pastMessageStart = true;
     this.atTurnStart = true;
   }
@@ -731,7 +749,7 @@ export class Machine implements CallSink {
   private error(call: Started | undefined, error: LlamaPromptError): void {
     const event: StreamEvent = { type: "error", error };
     if (call) event.index = call.index;
-    this.out.push(event);
+    this.emit(event);
   }
 
   private nextId(): string {

@@ -53,7 +53,8 @@ export function charIs(c: string | undefined, cls: number): boolean {
 
 /** True when `s[i]` (in range) is whitespace to Python: the parser's one whitespace predicate. */
 export function isWsAt(s: string, i: number): boolean {
-  return codeIs(s.charCodeAt(i), SPACE, s, i);
+  const c = s.charCodeAt(i);
+  return c < 128 ? (TABLE[c]! & SPACE) !== 0 : isPySpace(s[i]!);
 }
 
 /** True when `s` is empty or only whitespace. */
