@@ -6,12 +6,9 @@
  * formatting (`1e-05` vs `0.00001`), which characters count as whitespace. They all live here.
  */
 import { describeValue, InvalidArgumentError, isLlamaPromptError, SerializationError, type ErrorPath } from "./errors.js";
+import { MAX_JSON_DEPTH, walkJson, type JsonPath, type JsonStyle } from "./walk.js";
 
-/**
- * Deepest nesting accepted in JSON values. Python's `json.dumps` fails with a RecursionError near
- * depth 1000; deeper values throw a `SerializationError` here instead of overflowing the stack.
- */
-export const MAX_JSON_DEPTH = 1000;
+export { MAX_JSON_DEPTH };
 
 /**
  * Most values (scalars, array items, object entries) one {@link plainJson} snapshot may hold. A
@@ -187,63 +184,35 @@ export interface PyJsonOptions {
  * {@link MAX_JSON_DEPTH}.
  */
 export function pyJsonDumps(value: unknown, options: PyJsonOptions | null = {}, path: ErrorPath = []): string {
-  const indent = options?.indent;
   const ensureAscii = options?.ensureAscii ?? false;
-  // One mutable path, copied only when an error is thrown: this runs for every render.
-  const at: Array<string | number> = [...path];
-  const pad: string[] = [];
-  const newline = (level: number) => (pad[level] ??= "\n" + " ".repeat((indent ?? 0) * level));
-  let out = "";
+  const indent = options?.indent;
+  const style = indent === undefined ? (ensureAscii ? JSON_ASCII : JSON_STYLE) : { ...(ensureAscii ? JSON_ASCII : JSON_STYLE), indent };
+  return walkJson(value, style, path);
+}
 
-  const write = (v: unknown, level: number): void => {
-    if (v === null) {
-      out += "null";
-      return;
-    }
-    switch (typeof v) {
-      case "string":
-        out += pyJsonString(v, ensureAscii);
-        return;
-      case "boolean":
-        out += v ? "true" : "false";
-        return;
-      case "number":
-        out += pyNumber(v, at);
-        return;
-      case "bigint":
-        out += v.toString();
-        return;
-      case "object":
-        break;
-      default:
-        throw new SerializationError(`${describeValue(v)} cannot be written as JSON`, [...at]);
-    }
-    if (level >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, at.slice(0, 20));
-    const obj = v as Record<string, unknown>;
-    const isArray = Array.isArray(obj);
-    const keys = isArray ? null : Object.keys(obj).filter((k) => obj[k] !== undefined);
-    const n = isArray ? (obj as unknown as unknown[]).length : keys!.length;
-    if (n === 0) {
-      out += isArray ? "[]" : "{}";
-      return;
-    }
-    const inner = indent === undefined ? "" : newline(level + 1);
-    const sep = indent === undefined ? ", " : ",";
-    out += isArray ? "[" : "{";
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out += sep;
-      out += inner;
-      const k = isArray ? i : keys![i]!;
-      at.push(k);
-      if (!isArray) out += pyJsonString(k as string, ensureAscii) + ": ";
-      write(obj[k], level + 1);
-      at.pop();
-    }
-    out += (indent === undefined ? "" : newline(level)) + (isArray ? "]" : "}");
+/** `json.dumps` without and with `ensure_ascii`. */
+const JSON_STYLE = jsonStyle(false);
+const JSON_ASCII = jsonStyle(true);
+
+function jsonStyle(ensureAscii: boolean): JsonStyle {
+  return {
+    leaf(v: unknown, at: JsonPath): string {
+      switch (typeof v) {
+        case "string":
+          return pyJsonString(v, ensureAscii);
+        case "boolean":
+          return v ? "true" : "false";
+        case "number":
+          return pyNumber(v, at);
+        case "bigint":
+          return v.toString();
+      }
+      if (v === null) return "null";
+      throw new SerializationError(`${describeValue(v)} cannot be written as JSON`, [...at]);
+    },
+    key: (k) => pyJsonString(k, ensureAscii) + ": ",
+    keys: (obj) => Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined),
   };
-
-  write(value, 0);
-  return out;
 }
 
 const ESCAPES: Record<string, string> = {
