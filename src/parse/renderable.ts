@@ -6,8 +6,8 @@
  * keeps its text as content and reports why, as vLLM does for non-finite numbers.
  */
 import { formatPath } from "../base/errors.js";
-import { MAX_JSON_DEPTH } from "../base/python.js";
 import { BUILTIN_TOOL_NAMES, findSpecialToken } from "../base/tokens.js";
+import { MAX_JSON_DEPTH, walkJson, type JsonPath, type JsonStyle } from "../base/walk.js";
 
 /**
  * Deepest nesting accepted in parsed arguments, the arguments object counting as level 1: Meta's
@@ -15,57 +15,50 @@ import { BUILTIN_TOOL_NAMES, findSpecialToken } from "../base/tokens.js";
  */
 export const MAX_ARGUMENT_DEPTH = MAX_JSON_DEPTH - 1;
 
-interface Frame {
-  v: unknown;
-  depth: number;
-  key: string | number | undefined;
-  parent: Frame | undefined;
-}
-
-function pathOf(f: Frame): string {
-  const parts: Array<string | number> = [];
-  for (let p: Frame | undefined = f; p !== undefined && p.key !== undefined; p = p.parent) parts.push(p.key);
-  if (parts.length > 24) parts.length = 24;
-  return formatPath(parts.reverse()) || "(arguments)";
-}
-
 function clipText(s: string): string {
   return s.length > 40 ? s.slice(0, 40) + "…" : s;
 }
 
-/**
- * Why `args` would not render back, or undefined when it would. Walks the value once, iteratively
- * (no recursion, whatever the depth).
- */
+/** Why arguments would not render back: thrown inside the walk, caught by {@link unrenderableArguments}. */
+class Unrenderable extends Error {}
+
+function argumentPath(path: JsonPath): string {
+  return formatPath(path.slice(0, 24)) || "(arguments)";
+}
+
+/** The check as a walk: writes nothing, throws {@link Unrenderable} at the first problem. */
+const CHECK: JsonStyle = {
+  leaf(v, path) {
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      throw new Unrenderable(`argument ${argumentPath(path)} is not a finite number (${String(v)}); JSON has no such value`);
+    }
+    const token = typeof v === "string" ? findSpecialToken(v) : undefined;
+    if (token) throw new Unrenderable(`argument ${argumentPath(path)} contains the special token ${token.token}`);
+    return "";
+  },
+  key: () => "",
+  keys(obj) {
+    // Every key of an object is checked before its values are (last key first).
+    const keys = Object.keys(obj);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const token = findSpecialToken(keys[i]!);
+      if (token) throw new Unrenderable(`argument name ${JSON.stringify(clipText(keys[i]!))} contains the special token ${token.token}`);
+    }
+    return keys;
+  },
+  maxDepth: MAX_ARGUMENT_DEPTH,
+  tooDeep: () => new Unrenderable(`arguments are nested deeper than ${MAX_ARGUMENT_DEPTH} levels`),
+};
+
+/** Why `args` would not render back, or undefined when it would. */
 export function unrenderableArguments(args: Record<string, unknown>): string | undefined {
-  const stack: Frame[] = [{ v: args, depth: 1, key: undefined, parent: undefined }];
-  while (stack.length > 0) {
-    const f = stack.pop()!;
-    const v = f.v;
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) return `argument ${pathOf(f)} is not a finite number (${String(v)}); JSON has no such value`;
-      continue;
-    }
-    if (typeof v === "string") {
-      const t = findSpecialToken(v);
-      if (t) return `argument ${pathOf(f)} contains the special token ${t.token}`;
-      continue;
-    }
-    if (v === null || typeof v !== "object") continue;
-    if (f.depth > MAX_ARGUMENT_DEPTH) return `arguments are nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: f.depth + 1, key: i, parent: f });
-    } else {
-      const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i]!;
-        const t = findSpecialToken(k);
-        if (t) return `argument name ${JSON.stringify(clipText(k))} contains the special token ${t.token}`;
-        stack.push({ v: (v as Record<string, unknown>)[k], depth: f.depth + 1, key: k, parent: f });
-      }
-    }
+  try {
+    walkJson(args, CHECK);
+    return undefined;
+  } catch (e) {
+    if (e instanceof Unrenderable) return e.message;
+    throw e;
   }
-  return undefined;
 }
 
 const BUILTINS: readonly string[] = BUILTIN_TOOL_NAMES;
