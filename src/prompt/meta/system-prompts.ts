@@ -9,7 +9,8 @@
 import { describeValue, InvalidArgumentError, InvalidOptionsError, SerializationError, type ErrorPath } from "../../base/errors.js";
 import { lossyOption, metaToolOf, type MetaToolDefinition, type OpenAIToMetaOptions } from "./tools.js";
 import { readOptions, toolDefinitionName, type OptionCheck, type ToolDefinition } from "../../base/options.js";
-import { MAX_JSON_DEPTH, plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
+import { plainJson, pyJsonString, pyNumber, pyStr, pyStrip } from "../../base/python.js";
+import { walkJson, type JsonStyle } from "../../base/walk.js";
 import { isRecord, readLength, readProperty, safeIsArray } from "../../base/read.js";
 import { dayMonthYear } from "../date.js";
 
@@ -329,17 +330,20 @@ function pyTruthy(v: unknown): boolean {
 }
 
 /** Python `repr()` of a JSON value (lists and dicts print their items with `repr`). */
-export function pyRepr(v: unknown, depth = 0): string {
-  if (v === undefined || v === null) return "None";
-  if (typeof v === "string") return pyReprString(v);
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return pyStr(v);
-  if (depth >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, []);
-  if (Array.isArray(v)) return "[" + v.map((x) => pyRepr(x, depth + 1)).join(", ") + "]";
-  if (typeof v === "object") {
-    return "{" + Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyReprString(k)}: ${pyRepr(x, depth + 1)}`).join(", ") + "}";
-  }
-  throw new SerializationError(`a ${typeof v} has no Python repr`, []);
+export function pyRepr(v: unknown): string {
+  return walkJson(v, REPR);
 }
+
+const REPR: JsonStyle = {
+  leaf(v) {
+    if (v === undefined || v === null) return "None";
+    if (typeof v === "string") return pyReprString(v);
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return pyStr(v);
+    throw new SerializationError(`a ${typeof v} has no Python repr`, []);
+  },
+  key: (k) => `${pyReprString(k)}: `,
+  pathless: true,
+};
 
 function pyReprString(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -373,19 +377,24 @@ function comparePy(a: string, b: string): number {
   return x.length - y.length;
 }
 
-function dumpSorted(v: unknown, depth = 0): string {
-  if (v === null || v === undefined) return "null";
-  if (typeof v === "string") return pyJsonString(v, true);
-  if (typeof v === "boolean") return v ? "true" : "false";
-  if (typeof v === "number") return pyNumber(v);
-  if (typeof v === "bigint") return v.toString();
-  if (depth >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, []);
-  if (Array.isArray(v)) return "[" + v.map((x) => dumpSorted(x, depth + 1)).join(", ") + "]";
-  if (typeof v === "object") {
-    const keys = Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort(comparePy);
-    return "{" + keys.map((k) => `${pyJsonString(k, true)}: ${dumpSorted((v as Record<string, unknown>)[k], depth + 1)}`).join(", ") + "}";
-  }
-  throw new SerializationError(`a ${typeof v} cannot be written as JSON`, []);
+function dumpSorted(v: unknown): string {
+  return walkJson(v, SORTED_JSON);
 }
+
+/** `json.dumps(sort_keys=True)` (ASCII-only). */
+const SORTED_JSON: JsonStyle = {
+  leaf(v) {
+    if (v === null || v === undefined) return "null";
+    if (typeof v === "string") return pyJsonString(v, true);
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "number") return pyNumber(v);
+    if (typeof v === "bigint") return v.toString();
+    throw new SerializationError(`a ${typeof v} cannot be written as JSON`, []);
+  },
+  key: (k) => `${pyJsonString(k, true)}: `,
+  keys: (obj) =>
+    Object.keys(obj)
+      .filter((k) => (obj as Record<string, unknown>)[k] !== undefined)
+      .sort(comparePy),
+  pathless: true,
+};
