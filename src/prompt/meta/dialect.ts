@@ -11,12 +11,13 @@
  * - Tool results: a string is written as is; any other JSON value as Python `json.dumps` (ASCII-only).
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
-import { InvalidMessageError, InvalidOptionsError, SerializationError, type ErrorPath } from "../../base/errors.js";
+import { InvalidMessageError, InvalidOptionsError, type ErrorPath } from "../../base/errors.js";
 import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
 import { metaToolOf, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
-import { MAX_JSON_DEPTH, pyJsonDumps, pyStr } from "../../base/python.js";
+import { pyJsonDumps, pyStr } from "../../base/python.js";
+import { walkJson, type JsonStyle } from "../../base/walk.js";
 import { SegmentBuilder, type Piece, type Segment } from "../segments.js";
 import { dayMonthYear } from "../date.js";
 import { builtinToolsText, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
@@ -128,19 +129,19 @@ function scalarArgument(args: Record<string, unknown>, key: string, tool: string
  * `format_value` of the reference's python_list encoding: strings in double quotes with nothing
  * escaped, `True`/`False`/`None`, numbers as Python prints them, lists `[a, b]`, dicts `{k=v}`.
  */
-export function formatPythonListValue(value: unknown, path: (string | number)[] = [], depth = 0): string {
-  if (typeof value === "string") return `"${value}"`;
-  if (value === null || typeof value === "number" || typeof value === "boolean") return pyStr(value);
-  if (typeof value === "bigint") return value.toString();
-  if (depth >= MAX_JSON_DEPTH) throw new SerializationError(`nested deeper than ${MAX_JSON_DEPTH} levels`, path.slice(0, 20));
-  if (Array.isArray(value)) return `[${value.map((v, i) => formatPythonListValue(v, [...path, i], depth + 1)).join(", ")}]`;
-  if (typeof value === "object" && value !== null) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}=${formatPythonListValue(v, [...path, k], depth + 1)}`)
-      .join(", ")}}`;
-  }
-  throw new InvalidMessageError(`unsupported value of type ${typeof value} in a python_list tool call`, path);
+export function formatPythonListValue(value: unknown, path: (string | number)[] = []): string {
+  return walkJson(value, PYTHON_LIST, path);
 }
+
+const PYTHON_LIST: JsonStyle = {
+  leaf(value, path) {
+    if (typeof value === "string") return `"${value}"`;
+    if (value === null || typeof value === "number" || typeof value === "boolean") return pyStr(value);
+    if (typeof value === "bigint") return value.toString();
+    throw new InvalidMessageError(`unsupported value of type ${typeof value} in a python_list tool call`, [...path]);
+  },
+  key: (k) => `${k}=`,
+};
 
 /**
  * The system prompt the reference builds from tools and date (Llama3Interface.system_messages for
