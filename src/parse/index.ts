@@ -107,38 +107,38 @@ function readChunkObject(chunk: unknown, path: ErrorPath): TokenChunk {
 
 /** The parser behind {@link createStreamParser}, fed chunks already read. */
 class Parser {
-  private machine: Machine;
-  private lexer: Lexer;
+  #machine: Machine;
+  #lexer: Lexer;
 
   constructor(private readonly o: ResolvedParseOptions) {
-    this.machine = new Machine(o);
-    this.lexer = new Lexer(this.machine);
+    this.#machine = new Machine(o);
+    this.#lexer = new Lexer(this.#machine);
   }
 
   push(c: string | TokenChunk): StreamEvent[] {
-    const m = this.machine;
+    const m = this.#machine;
     if (m.failure) throw m.failure;
     if (m.done) return [];
-    this.lexer.push(c);
+    this.#lexer.push(c);
     return m.take();
   }
 
   end(): StreamEvent[] {
-    const m = this.machine;
+    const m = this.#machine;
     if (m.failure) throw m.failure;
     if (m.done) return m.take();
-    this.lexer.flush();
+    this.#lexer.flush();
     m.end();
     return m.take();
   }
 
   reset(): void {
-    this.machine = new Machine(this.o);
-    this.lexer = new Lexer(this.machine);
+    this.#machine = new Machine(this.o);
+    this.#lexer = new Lexer(this.#machine);
   }
 
   get bufferedChars(): number {
-    return this.lexer.held.length + this.machine.bufferedChars;
+    return this.#lexer.held.length + this.#machine.bufferedChars;
   }
 }
 

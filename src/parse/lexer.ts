@@ -32,7 +32,7 @@ export class Lexer {
   constructor(private readonly sink: TokenSink) {}
 
   push(chunk: string | TokenChunk): void {
-    if (typeof chunk === "string") return this.scan(chunk);
+    if (typeof chunk === "string") return this.#scan(chunk);
     const { text, id, special } = chunk;
     const byId = typeof id === "number" && isSpecialTokenId(id);
     if (special === true || byId) {
@@ -47,7 +47,7 @@ export class Lexer {
       if (text !== "") this.sink.text(text);
       return;
     }
-    this.scan(text);
+    this.#scan(text);
   }
 
   /** Flushes a held partial token as text (end of input, or a token boundary). */
@@ -59,7 +59,7 @@ export class Lexer {
     }
   }
 
-  private scan(s: string): void {
+  #scan(s: string): void {
     let i = 0;
     const n = s.length;
     while (i < n) {

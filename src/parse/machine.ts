@@ -116,84 +116,84 @@ function hasNewline(s: string, from: number): boolean {
 
 export class Machine implements CallSink {
   /** Events produced since the last {@link take} ({@link NO_EVENTS}, never written to, while there are none). */
-  private out: StreamEvent[] = NO_EVENTS;
+  #out: StreamEvent[] = NO_EVENTS;
   /**
    * The content so far: joined blocks, and the pieces written since (content grows by tiny pieces
    * when streamed; joining them in blocks keeps it flat, in memory and time linear in its length).
    */
-  private contentBlocks: string[] = [];
-  private contentPieces: string[] = new Array<string>(CONTENT_BLOCK).fill("");
-  private contentCount = 0;
-  private contentStarted = false;
+  #contentBlocks: string[] = [];
+  #contentPieces: string[] = new Array<string>(CONTENT_BLOCK).fill("");
+  #contentCount = 0;
+  #contentStarted = false;
   /** Whitespace after the content so far: written only if more content follows (content is trimmed). */
-  private pendingWs = "";
-  private calls: ToolCall[] = [];
-  private mode: Mode = TEXT;
-  private lastChar = "";
-  private inHeader = false;
+  #pendingWs = "";
+  #calls: ToolCall[] = [];
+  #mode: Mode = TEXT;
+  #lastChar = "";
+  #inHeader = false;
   /** A python_tag or a tool call has been seen (the message no longer "starts" here). */
-  private pastMessageStart = false;
+  #pastMessageStart = false;
   /**
    * Position state, on the content as it is produced (before {@link tokenText}): `atTurnStart` —
    * nothing but whitespace since the message start, a python_tag or a call (a call may start a turn
    * here); `afterLineBreak` — a line break since the last non-whitespace character.
    */
-  private atTurnStart = true;
-  private afterLineBreak = false;
+  #atTurnStart = true;
+  #afterLineBreak = false;
   /** A fence opener held while the candidate right after it runs: dropped if it is a call, else content. */
-  private fenceOpener: string | undefined;
+  #fenceOpener: string | undefined;
   /** A call opened inside a fence completed: backticks right after it close the fence (dropped). */
-  private fenceToClose = false;
+  #fenceToClose = false;
   /** The raw code of the last call, when Meta's encoder writes it raw (a code_interpreter call). */
   lastCode: string | undefined;
   /** Removes special-token text from the content (see token-text.ts). */
-  private readonly tokenText = new TokenTextFilter((s) => this.contentOut(s));
-  private idCounter = 0;
-  private readonly idPrefix = `call_${Math.random().toString(36).slice(2, 10)}_`;
+  #tokenText = new TokenTextFilter((s) => this.#contentOut(s));
+  #idCounter = 0;
+  #idPrefix = `call_${Math.random().toString(36).slice(2, 10)}_`;
   /** Ids handed out in this message (a `createId` that repeats one is an error). */
-  private readonly ids = new Set<string>();
+  #ids = new Set<string>();
   /** Per ASCII character: the call format whose calls may start with it, and its fast-path class. */
-  private readonly formats: Array<CallFormat | undefined> = [];
-  private readonly classes = new Uint8Array(128);
+  #formats: Array<CallFormat | undefined> = [];
+  #classes = new Uint8Array(128);
   /** Set by {@link contentEnd}: the run it skipped may hold a `<`. */
-  private runHoldsLt = false;
-  private readonly limit: number;
+  #runHoldsLt = false;
+  #limit: number;
   /** True once the message is over (stop token or end()); the end event has been emitted. */
   done = false;
   /** Set when `createId` failed: the parser cannot go on, and every later call throws this. */
   failure: LlamaPromptError | undefined;
 
   constructor(readonly options: ResolvedParseOptions) {
-    this.limit = options.maxToolCallChars;
-    for (let c = 0; c < 128; c++) this.classes[c] = codeIs(c, WORD) ? WORD_CHAR : INERT;
+    this.#limit = options.maxToolCallChars;
+    for (let c = 0; c < 128; c++) this.#classes[c] = codeIs(c, WORD) ? WORD_CHAR : INERT;
     for (const format of CALL_FORMATS) {
       for (const c of format.starts(options)) {
         const code = c.charCodeAt(0);
-        this.formats[code] = format;
-        this.classes[code] = format.wordStart ? WORD_START : STARTS;
+        this.#formats[code] = format;
+        this.#classes[code] = format.wordStart ? WORD_START : STARTS;
       }
     }
-    this.classes[0x3b] = SEMICOLON;
-    this.classes[0x60] = BACKTICK;
+    this.#classes[0x3b] = SEMICOLON;
+    this.#classes[0x60] = BACKTICK;
   }
 
   take(): StreamEvent[] {
-    const out = this.out;
+    const out = this.#out;
     if (out === NO_EVENTS) return [];
-    this.out = NO_EVENTS;
+    this.#out = NO_EVENTS;
     return out;
   }
 
   /** Adds an event (a one-element array for the first: a push usually makes one event). */
-  private emit(event: StreamEvent): void {
-    if (this.out === NO_EVENTS) this.out = [event];
-    else this.out.push(event);
+  #emit(event: StreamEvent): void {
+    if (this.#out === NO_EVENTS) this.#out = [event];
+    else this.#out.push(event);
   }
 
   /** Characters currently held back (candidate text, pending whitespace, tool-call text kept for `raw`). */
   get bufferedChars(): number {
-    const m = this.mode;
-    let n = this.pendingWs.length + this.tokenText.held + (this.fenceOpener?.length ?? 0);
+    const m = this.#mode;
+    let n = this.#pendingWs.length + this.#tokenText.held + (this.#fenceOpener?.length ?? 0);
     switch (m.kind) {
       case Kind.AfterCall:
       case Kind.RegionStart:
@@ -221,29 +221,29 @@ export class Machine implements CallSink {
   // -- input -----------------------------------------------------------------------------------
 
   text(s: string): void {
-    if (this.done || this.inHeader) return;
+    if (this.done || this.#inHeader) return;
     let i = 0;
     const n = s.length;
     while (i < n) {
-      const m = this.mode;
+      const m = this.#mode;
       if (m.kind === Kind.Text) {
-        this.runHoldsLt = false;
-        const j = this.contentEnd(s, i);
+        this.#runHoldsLt = false;
+        const j = this.#contentEnd(s, i);
         if (j > i) {
-          this.emitContent(i === 0 && j === n ? s : s.slice(i, j), this.runHoldsLt);
-          this.lastChar = s[j - 1]!;
+          this.#emitContent(i === 0 && j === n ? s : s.slice(i, j), this.#runHoldsLt);
+          this.#lastChar = s[j - 1]!;
           i = j;
           continue;
         }
       } else if (m.kind === Kind.Candidate && m.candidate.takeRest(s, i)) {
-        this.lastChar = s[n - 1]!;
+        this.#lastChar = s[n - 1]!;
         return;
       } else if (m.kind === Kind.Plain) {
-        this.emitContent(i === 0 ? s : s.slice(i));
-        this.lastChar = s[n - 1]!;
+        this.#emitContent(i === 0 ? s : s.slice(i));
+        this.#lastChar = s[n - 1]!;
         return;
       }
-      this.feedChar(s[i]!);
+      this.#feedChar(s[i]!);
       i++;
     }
   }
@@ -252,9 +252,9 @@ export class Machine implements CallSink {
    * The fast path: where the content that starts at `s[i]` (in Text mode) ends — at the first
    * character the slow path must examine, because it may start something this chunk does not decide.
    */
-  private contentEnd(s: string, i: number): number {
+  #contentEnd(s: string, i: number): number {
     const n = s.length;
-    const classes = this.classes;
+    const classes = this.#classes;
     let j = i;
     while (j < n) {
       const code = s.charCodeAt(j);
@@ -265,26 +265,26 @@ export class Machine implements CallSink {
       }
       if (cls === WORD_START || cls === STARTS) {
         // A word-start call cannot start right after a word character.
-        if (cls === WORD_START && (j === i ? charIs(this.lastChar, WORD) : codeIs(s.charCodeAt(j - 1), WORD))) {
+        if (cls === WORD_START && (j === i ? charIs(this.#lastChar, WORD) : codeIs(s.charCodeAt(j - 1), WORD))) {
           j++;
           continue;
         }
         // Skip a candidate this chunk already rules out, exactly where the slow path would give it
         // up (it would emit the same characters as content).
-        const opening = { pos: this.posAt(s, i, j), regionStart: false, turnStart: false };
-        const k = probe(this.formats[code]!.open(this, s[j]!, opening, true), s, j);
+        const opening = { pos: this.#posAt(s, i, j), regionStart: false, turnStart: false };
+        const k = probe(this.#formats[code]!.open(this, s[j]!, opening, true), s, j);
         if (k < 0) break;
-        this.runHoldsLt = true; // (maybe: the skipped text is content too, and the filter must see a `<`)
+        this.#runHoldsLt = true; // (maybe: the skipped text is content too, and the filter must see a `<`)
         j = k;
         continue;
       }
       if (cls === SEMICOLON) {
-        if (this.atTurnStart && this.posAt(s, i, j) === Pos.TURN) break; // a separator before a call
+        if (this.#atTurnStart && this.#posAt(s, i, j) === Pos.TURN) break; // a separator before a call
         j++;
         continue;
       }
       // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
-      const lineStart = j === i ? this.lastChar === "" || this.lastChar === "\n" : s.charCodeAt(j - 1) === 10;
+      const lineStart = j === i ? this.#lastChar === "" || this.#lastChar === "\n" : s.charCodeAt(j - 1) === 10;
       if (!lineStart) {
         j++;
         continue;
@@ -298,44 +298,44 @@ export class Machine implements CallSink {
   }
 
   /** Where a candidate at s[j] starts, for the name rule: as the slow path will see it after s[i..j) is content. */
-  private posAt(s: string, i: number, j: number): Pos {
+  #posAt(s: string, i: number, j: number): Pos {
     let lineBreak = false;
     for (let k = j - 1; k >= i; k--) {
       const code = s.charCodeAt(k);
       if (!codeIs(code, SPACE, s, k)) return lineBreak ? Pos.LINE : Pos.MID;
       if (codeIs(code, NEWLINE)) lineBreak = true;
     }
-    if (this.atTurnStart) return Pos.TURN;
-    return lineBreak || this.afterLineBreak ? Pos.LINE : Pos.MID;
+    if (this.#atTurnStart) return Pos.TURN;
+    return lineBreak || this.#afterLineBreak ? Pos.LINE : Pos.MID;
   }
 
   special(name: string): void {
     if (this.done) return;
-    this.lastChar = ""; // a control token is a word boundary
+    this.#lastChar = ""; // a control token is a word boundary
     switch (name) {
       case "<|eot_id|>":
-        return this.stop("eot");
+        return this.#stop("eot");
       case "<|eom_id|>":
-        return this.stop("eom");
+        return this.#stop("eom");
       case "<|end_of_text|>":
-        return this.stop("end_of_text");
+        return this.#stop("end_of_text");
       case "<|python_tag|>":
-        this.inHeader = false;
-        this.finishRegion();
-        this.mode = { kind: Kind.RegionStart, ws: "" };
-        this.pastMessageStart = true;
-        this.atTurnStart = true;
+        this.#inHeader = false;
+        this.#finishRegion();
+        this.#mode = { kind: Kind.RegionStart, ws: "" };
+        this.#pastMessageStart = true;
+        this.#atTurnStart = true;
         return;
       case "<|start_header_id|>":
-        this.inHeader = true;
+        this.#inHeader = true;
         return;
       case "<|end_header_id|>":
-        this.inHeader = false;
+        this.#inHeader = false;
         return;
       default:
         // begin_of_text, padding, reserved and unknown control tokens: dropped, invisible; like
         // any special token, they end a header's role text.
-        this.inHeader = false;
+        this.#inHeader = false;
         return;
     }
   }
@@ -343,77 +343,77 @@ export class Machine implements CallSink {
   /** End of input without a stop token. Emits the end event (once). */
   end(): void {
     if (this.done) return;
-    this.stop("none");
+    this.#stop("none");
   }
 
-  private stop(reason: StopReason): void {
-    this.inHeader = false;
-    this.finishRegion();
+  #stop(reason: StopReason): void {
+    this.#inHeader = false;
+    this.#finishRegion();
     // Meta's encoder writes the content right before the first call: a dangling `<|eo` at the end of
     // the content must not meet a code call's `t_id|>`.
-    const first = this.calls[0];
+    const first = this.#calls[0];
     const code = first && rawCode(first.name, first.arguments);
-    if (code !== undefined) this.tokenText.dropIfJoins(code);
-    this.tokenText.flush();
-    this.pendingWs = "";
+    if (code !== undefined) this.#tokenText.dropIfJoins(code);
+    this.#tokenText.flush();
+    this.#pendingWs = "";
     this.done = true;
     const message: AssistantMessage = {
       role: "assistant",
-      content: this.contentBlocks.join("") + this.contentPieces.slice(0, this.contentCount).join(""),
-      toolCalls: this.calls.slice(),
+      content: this.#contentBlocks.join("") + this.#contentPieces.slice(0, this.#contentCount).join(""),
+      toolCalls: this.#calls.slice(),
       stopReason: reason,
     };
-    this.emit({ type: "end", message });
+    this.#emit({ type: "end", message });
   }
 
   // -- the modes ---------------------------------------------------------------------------------
 
-  private feedChar(c: string): void {
-    while (this.step(c) === REPROCESS) {
+  #feedChar(c: string): void {
+    while (this.#step(c) === REPROCESS) {
       /* the new mode examines c again */
     }
-    this.lastChar = c;
+    this.#lastChar = c;
   }
 
   /** Feeds text that was held and must be examined again (bounded: a few characters or one tail). */
-  private refeed(s: string): void {
-    for (let i = 0; i < s.length; i++) this.feedChar(s[i]!);
+  #refeed(s: string): void {
+    for (let i = 0; i < s.length; i++) this.#feedChar(s[i]!);
   }
 
-  private get pos(): Pos {
-    return this.atTurnStart ? Pos.TURN : this.afterLineBreak ? Pos.LINE : Pos.MID;
+  get #pos(): Pos {
+    return this.#atTurnStart ? Pos.TURN : this.#afterLineBreak ? Pos.LINE : Pos.MID;
   }
 
   /** Opens what `c` may start (a separator, or a candidate of the format its calls start with). */
-  private tryStart(c: string, failTo: FailTo, ws: string, pos: Pos, regionStart: boolean): boolean {
+  #tryStart(c: string, failTo: FailTo, ws: string, pos: Pos, regionStart: boolean): boolean {
     if (c === ";") {
       if (pos !== Pos.TURN || ws.includes(";")) return false;
-      this.mode = { kind: Kind.Separator, text: "", ws, failTo, pos, regionStart };
+      this.#mode = { kind: Kind.Separator, text: "", ws, failTo, pos, regionStart };
       return true;
     }
-    const format = this.formats[c.charCodeAt(0)];
-    if (format === undefined || (format.wordStart && !regionStart && charIs(this.lastChar, WORD))) return false;
-    const turnStart = regionStart || (this.atTurnStart && !this.pastMessageStart);
+    const format = this.#formats[c.charCodeAt(0)];
+    if (format === undefined || (format.wordStart && !regionStart && charIs(this.#lastChar, WORD))) return false;
+    const turnStart = regionStart || (this.#atTurnStart && !this.#pastMessageStart);
     const candidate = format.open(this, c, { pos, regionStart, turnStart }, false);
     if (candidate === undefined) return false;
-    this.mode = { kind: Kind.Candidate, candidate, ws, failTo, pos };
+    this.#mode = { kind: Kind.Candidate, candidate, ws, failTo, pos };
     return true;
   }
 
-  private step(c: string): StepResult {
-    const m = this.mode;
+  #step(c: string): StepResult {
+    const m = this.#mode;
     switch (m.kind) {
       case Kind.Text:
-        if (c === "`" && (this.lastChar === "" || this.lastChar === "\n")) {
-          this.mode = { kind: Kind.FenceOpen, text: "", newline: false };
+        if (c === "`" && (this.#lastChar === "" || this.#lastChar === "\n")) {
+          this.#mode = { kind: Kind.FenceOpen, text: "", newline: false };
           return REPROCESS;
         }
-        if (this.tryStart(c, "text", "", this.pos, false)) return REPROCESS;
-        this.emitContent(c);
+        if (this.#tryStart(c, "text", "", this.#pos, false)) return REPROCESS;
+        this.#emitContent(c);
         return CONSUMED;
 
       case Kind.Candidate:
-        return this.act(m, m.candidate.push(c));
+        return this.#act(m, m.candidate.push(c));
 
       case Kind.FenceOpen: {
         if (m.newline) {
@@ -422,13 +422,13 @@ export class Machine implements CallSink {
             return CONSUMED;
           }
           const held = m.text;
-          this.mode = TEXT;
+          this.#mode = TEXT;
           // The opener ends with a line break: what follows it starts a line.
-          if (this.tryStart(c, "text", "", this.atTurnStart ? Pos.TURN : Pos.LINE, false)) {
-            this.fenceOpener = held;
+          if (this.#tryStart(c, "text", "", this.#atTurnStart ? Pos.TURN : Pos.LINE, false)) {
+            this.#fenceOpener = held;
             return REPROCESS;
           }
-          this.emitContent(held);
+          this.#emitContent(held);
           return REPROCESS;
         }
         const n = m.text.length;
@@ -441,8 +441,8 @@ export class Machine implements CallSink {
           m.newline = true;
           return CONSUMED;
         }
-        this.emitContent(m.text); // not a fence opener
-        this.mode = TEXT;
+        this.#emitContent(m.text); // not a fence opener
+        this.#mode = TEXT;
         return REPROCESS;
       }
 
@@ -450,18 +450,18 @@ export class Machine implements CallSink {
         if (c === "`") {
           m.text += c;
           if (m.text.length === 3) {
-            this.fenceToClose = false;
-            this.mode = TEXT;
+            this.#fenceToClose = false;
+            this.#mode = TEXT;
           }
           return CONSUMED;
         }
-        this.fenceToClose = false;
-        this.emitContent(m.ws + m.text);
-        this.mode = TEXT;
+        this.#fenceToClose = false;
+        this.#emitContent(m.ws + m.text);
+        this.#mode = TEXT;
         return REPROCESS;
 
       case Kind.Plain:
-        this.emitContent(c);
+        this.#emitContent(c);
         return CONSUMED;
 
       case Kind.AfterCall:
@@ -470,15 +470,15 @@ export class Machine implements CallSink {
           return CONSUMED;
         }
         if (c === ";") {
-          this.mode = TEXT; // the separator and the whitespace before it are consumed
+          this.#mode = TEXT; // the separator and the whitespace before it are consumed
           return CONSUMED;
         }
-        if (c === "`" && this.fenceToClose) {
-          this.mode = { kind: Kind.FenceClose, ws: m.ws, text: "`" };
+        if (c === "`" && this.#fenceToClose) {
+          this.#mode = { kind: Kind.FenceClose, ws: m.ws, text: "`" };
           return CONSUMED;
         }
-        this.emitContent(m.ws);
-        this.mode = TEXT;
+        this.#emitContent(m.ws);
+        this.#mode = TEXT;
         return REPROCESS;
 
       case Kind.RegionStart:
@@ -486,8 +486,8 @@ export class Machine implements CallSink {
           m.ws += c;
           return CONSUMED;
         }
-        if (this.tryStart(c, "code", m.ws, Pos.TURN, true)) return REPROCESS;
-        this.becomeCode(m.ws);
+        if (this.#tryStart(c, "code", m.ws, Pos.TURN, true)) return REPROCESS;
+        this.#becomeCode(m.ws);
         return REPROCESS;
 
       case Kind.Separator:
@@ -499,19 +499,19 @@ export class Machine implements CallSink {
           m.text += c;
           return CONSUMED;
         }
-        if (c !== ";" && this.tryStart(c, m.failTo, m.ws + m.text, m.pos, m.regionStart)) return REPROCESS;
-        return this.giveUp(m.failTo, undefined, m.ws, m.text, "not a separator before a call");
+        if (c !== ";" && this.#tryStart(c, m.failTo, m.ws + m.text, m.pos, m.regionStart)) return REPROCESS;
+        return this.#giveUp(m.failTo, undefined, m.ws, m.text, "not a separator before a call");
 
       case Kind.Confirm:
-        if (isNewline(c) || c === ";" || (c === "`" && this.fenceOpener !== undefined)) {
-          this.confirm(m);
+        if (isNewline(c) || c === ";" || (c === "`" && this.#fenceOpener !== undefined)) {
+          this.#confirm(m);
           return REPROCESS;
         }
         if (charIs(c, SPACE)) {
           m.tail += c;
           return CONSUMED;
         }
-        return this.giveUp(
+        return this.#giveUp(
           m.failTo,
           m.candidate.started,
           m.ws,
@@ -522,35 +522,35 @@ export class Machine implements CallSink {
   }
 
   /** Does what a candidate answered. */
-  private act(m: CandidateMode, outcome: Outcome): StepResult {
+  #act(m: CandidateMode, outcome: Outcome): StepResult {
     const candidate = m.candidate;
     if (outcome === MORE) return CONSUMED;
-    if (outcome === FAIL) return this.giveUp(m.failTo, candidate.started, m.ws, candidate.text, candidate.why, candidate.report);
+    if (outcome === FAIL) return this.#giveUp(m.failTo, candidate.started, m.ws, candidate.text, candidate.why, candidate.report);
     if (outcome === TOO_LARGE) {
-      this.tooLarge(candidate.started, m.ws, candidate.text);
+      this.#tooLarge(candidate.started, m.ws, candidate.text);
       return CONSUMED;
     }
     // DONE: committed now, or — an undeclared name at a line start — held until the rest of its
     // line shows it is alone there.
     if (candidate.ownLine) {
-      this.mode = { kind: Kind.Confirm, candidate, ws: m.ws, failTo: m.failTo, pos: m.pos, tail: "" };
+      this.#mode = { kind: Kind.Confirm, candidate, ws: m.ws, failTo: m.failTo, pos: m.pos, tail: "" };
     } else {
-      this.emitGap(m.ws);
+      this.#emitGap(m.ws);
       candidate.commit();
-      this.mode = { kind: Kind.AfterCall, ws: "" };
+      this.#mode = { kind: Kind.AfterCall, ws: "" };
     }
     if (candidate.rest !== "") {
       // Text read past the call's end: examined again, after the call's last character.
-      this.lastChar = candidate.text[candidate.text.length - 1]!;
-      this.refeed(candidate.rest);
+      this.#lastChar = candidate.text[candidate.text.length - 1]!;
+      this.#refeed(candidate.rest);
     }
     return CONSUMED;
   }
 
-  private confirm(m: ConfirmMode): void {
-    this.emitGap(m.ws);
+  #confirm(m: ConfirmMode): void {
+    this.#emitGap(m.ws);
     m.candidate.commit();
-    this.mode = { kind: Kind.AfterCall, ws: m.tail };
+    this.#mode = { kind: Kind.AfterCall, ws: m.tail };
   }
 
   /**
@@ -558,40 +558,40 @@ export class Machine implements CallSink {
    * A started call gets an error event; so does a complete call that was refused (`report`), e.g.
    * for arguments that would not render back.
    */
-  private giveUp(failTo: FailTo, started: Started | undefined, ws: string, held: string, why: string, report = false): StepResult {
-    if (started) this.error(started, new IncompleteToolCallError(`tool call ${started.index} is not valid: ${why}`, held));
-    else if (report) this.error(undefined, new IncompleteToolCallError(`tool call is not valid: ${why}`, held));
-    this.flushFence();
+  #giveUp(failTo: FailTo, started: Started | undefined, ws: string, held: string, why: string, report = false): StepResult {
+    if (started) this.#error(started, new IncompleteToolCallError(`tool call ${started.index} is not valid: ${why}`, held));
+    else if (report) this.#error(undefined, new IncompleteToolCallError(`tool call is not valid: ${why}`, held));
+    this.#flushFence();
     if (failTo === "code") {
-      this.becomeCode(ws + held);
+      this.#becomeCode(ws + held);
     } else {
-      this.emitContent(ws + held);
-      this.mode = TEXT;
+      this.#emitContent(ws + held);
+      this.#mode = TEXT;
     }
     return REPROCESS;
   }
 
   /** The candidate after a fence opener was not a call: the opener is content after all. */
-  private flushFence(): void {
-    if (this.fenceOpener === undefined) return;
-    const f = this.fenceOpener;
-    this.fenceOpener = undefined;
-    this.emitContent(f);
+  #flushFence(): void {
+    if (this.#fenceOpener === undefined) return;
+    const f = this.#fenceOpener;
+    this.#fenceOpener = undefined;
+    this.#emitContent(f);
   }
 
   /** The region is code from here: start a code call (reusing the index of a failed call). */
-  private becomeCode(code: string): void {
+  #becomeCode(code: string): void {
     const { candidate, outcome } = openCode(this, code);
-    this.mode = { kind: Kind.Candidate, candidate, ws: "", failTo: "text", pos: Pos.TURN };
-    if (outcome === TOO_LARGE) this.tooLarge(candidate.started, "", candidate.text);
+    this.#mode = { kind: Kind.Candidate, candidate, ws: "", failTo: "text", pos: Pos.TURN };
+    if (outcome === TOO_LARGE) this.#tooLarge(candidate.started, "", candidate.text);
   }
 
   /** The held text would pass `maxToolCallChars`: one error, the text is content, the region is plain text. */
-  private tooLarge(started: Started | undefined, ws: string, held: string): void {
-    this.error(started, new ToolCallTooLargeError(this.limit));
-    this.flushFence();
-    this.emitContent(ws + held);
-    this.mode = PLAIN;
+  #tooLarge(started: Started | undefined, ws: string, held: string): void {
+    this.#error(started, new ToolCallTooLargeError(this.#limit));
+    this.#flushFence();
+    this.#emitContent(ws + held);
+    this.#mode = PLAIN;
   }
 
   /**
@@ -599,37 +599,37 @@ export class Machine implements CallSink {
    * Held text that cannot complete is flushed; it is re-examined only where it was a short
    * look-ahead (`</function>` prefix) or a built-in call's tail.
    */
-  private finishRegion(): void {
+  #finishRegion(): void {
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const m = this.mode;
+      const m = this.#mode;
       switch (m.kind) {
         case Kind.Text:
           return;
         case Kind.Plain:
-          this.mode = TEXT;
+          this.#mode = TEXT;
           return;
         case Kind.AfterCall:
         case Kind.RegionStart:
-          this.emitContent(m.ws);
-          this.mode = TEXT;
+          this.#emitContent(m.ws);
+          this.#mode = TEXT;
           return;
         case Kind.FenceOpen:
-          this.emitContent(m.text);
-          this.mode = TEXT;
+          this.#emitContent(m.text);
+          this.#mode = TEXT;
           return;
         case Kind.FenceClose:
-          this.fenceToClose = false;
-          this.emitContent(m.ws + m.text);
-          this.mode = TEXT;
+          this.#fenceToClose = false;
+          this.#emitContent(m.ws + m.text);
+          this.#mode = TEXT;
           return;
         case Kind.Confirm:
-          this.confirm(m);
+          this.#confirm(m);
           continue;
         case Kind.Separator:
-          this.giveUp(m.failTo, undefined, m.ws, m.text, "input ended");
+          this.#giveUp(m.failTo, undefined, m.ws, m.text, "input ended");
           continue;
         case Kind.Candidate:
-          this.act(m, m.candidate.finish());
+          this.#act(m, m.candidate.finish());
           continue;
       }
     }
@@ -641,72 +641,72 @@ export class Machine implements CallSink {
    * Content, as the machine produces it: updates the position state, then goes through the
    * special-token text filter to {@link contentOut}. `mayHoldLt` false: s has no `<` (the fast path knows).
    */
-  private emitContent(s: string, mayHoldLt = true): void {
+  #emitContent(s: string, mayHoldLt = true): void {
     const n = s.length;
     if (n === 0) return;
     let last = n - 1;
     while (last >= 0 && isWsAt(s, last)) last--;
     if (last < 0) {
       // only whitespace
-      if (!this.afterLineBreak) this.afterLineBreak = hasNewline(s, 0);
-      if (this.tokenText.held !== 0) this.tokenText.push(s);
-      else if (this.contentStarted) this.pendingWs += s;
+      if (!this.#afterLineBreak) this.#afterLineBreak = hasNewline(s, 0);
+      if (this.#tokenText.held !== 0) this.#tokenText.push(s);
+      else if (this.#contentStarted) this.#pendingWs += s;
       return;
     }
-    this.atTurnStart = false;
-    this.fenceToClose = false; // text after a fenced call: a later ``` is content
-    this.afterLineBreak = last < n - 1 && hasNewline(s, last + 1);
-    if (this.tokenText.held !== 0 || (mayHoldLt && s.indexOf("<") >= 0)) {
-      this.tokenText.push(s);
+    this.#atTurnStart = false;
+    this.#fenceToClose = false; // text after a fenced call: a later ``` is content
+    this.#afterLineBreak = last < n - 1 && hasNewline(s, last + 1);
+    if (this.#tokenText.held !== 0 || (mayHoldLt && s.indexOf("<") >= 0)) {
+      this.#tokenText.push(s);
       return;
     }
     // Nothing held and no `<`: the filter would pass s through as it is (contentOut, inlined).
     const text = last === n - 1 ? s : s.slice(0, last + 1);
-    if (this.contentStarted) {
-      this.emitText(this.pendingWs === "" ? text : this.pendingWs + text);
+    if (this.#contentStarted) {
+      this.#emitText(this.#pendingWs === "" ? text : this.#pendingWs + text);
     } else {
       let first = 0;
       while (isWsAt(text, first)) first++;
-      this.emitText(first === 0 ? text : text.slice(first));
-      this.contentStarted = true;
+      this.#emitText(first === 0 ? text : text.slice(first));
+      this.#contentStarted = true;
     }
-    this.pendingWs = last === n - 1 ? "" : s.slice(last + 1);
+    this.#pendingWs = last === n - 1 ? "" : s.slice(last + 1);
   }
 
   /** Whitespace held before a call that became a call: the separator in it is dropped, the rest is content. */
-  private emitGap(ws: string): void {
-    this.emitContent(ws.includes(";") ? ws.replace(";", "") : ws);
+  #emitGap(ws: string): void {
+    this.#emitContent(ws.includes(";") ? ws.replace(";", "") : ws);
   }
 
   /** Filtered content: leading whitespace dropped, whitespace runs held until text follows them. */
-  private contentOut(s: string): void {
+  #contentOut(s: string): void {
     const n = s.length;
     let f = 0;
     while (f < n && isWsAt(s, f)) f++;
     if (f === n) {
-      if (this.contentStarted) this.pendingWs += s;
+      if (this.#contentStarted) this.#pendingWs += s;
       return;
     }
     let l = n - 1;
     while (isWsAt(s, l)) l--;
-    const lead = this.contentStarted ? this.pendingWs + s.slice(0, f) : "";
-    this.emitText(lead + s.slice(f, l + 1));
-    this.pendingWs = s.slice(l + 1);
-    this.contentStarted = true;
+    const lead = this.#contentStarted ? this.#pendingWs + s.slice(0, f) : "";
+    this.#emitText(lead + s.slice(f, l + 1));
+    this.#pendingWs = s.slice(l + 1);
+    this.#contentStarted = true;
   }
 
-  private emitText(s: string): void {
+  #emitText(s: string): void {
     if (s === "") return;
-    const pieces = this.contentPieces;
-    pieces[this.contentCount++] = s;
-    if (this.contentCount === CONTENT_BLOCK) {
-      this.contentBlocks.push(pieces.join(""));
-      this.contentCount = 0;
+    const pieces = this.#contentPieces;
+    pieces[this.#contentCount++] = s;
+    if (this.#contentCount === CONTENT_BLOCK) {
+      this.#contentBlocks.push(pieces.join(""));
+      this.#contentCount = 0;
     }
-    const out = this.out;
+    const out = this.#out;
     const last = out.length === 0 ? undefined : out[out.length - 1]!; // (out[-1] is a slow property lookup)
     if (last !== undefined && last.type === "text-delta") last.text += s;
-    else this.emit({ type: "text-delta", text: s });
+    else this.#emit({ type: "text-delta", text: s });
   }
 
   // -- calls (the CallSink the formats write through) ----------------------------------------------
@@ -717,63 +717,63 @@ export class Machine implements CallSink {
   }
 
   startCall(name: string | undefined, format: ToolCallFormat): Started {
-    const started: Started = { index: this.calls.length, id: this.nextId() };
+    const started: Started = { index: this.#calls.length, id: this.#nextId() };
     const event: StreamEvent = { type: "tool-call-start", index: started.index, id: started.id, format };
     if (name !== undefined) event.name = name;
-    this.emit(event);
-    this.pastMessageStart = true;
+    this.#emit(event);
+    this.#pastMessageStart = true;
     return started;
   }
 
   delta(call: Started, s: string): void {
     if (s === "") return;
-    const out = this.out;
+    const out = this.#out;
     const last = out.length === 0 ? undefined : out[out.length - 1]!;
     if (last !== undefined && last.type === "tool-call-delta" && last.index === call.index) last.argumentsDelta += s;
-    else this.emit({ type: "tool-call-delta", index: call.index, argumentsDelta: s });
+    else this.#emit({ type: "tool-call-delta", index: call.index, argumentsDelta: s });
   }
 
   endCall(call: Started, name: string, args: Record<string, unknown>, format: ToolCallFormat, raw: string): void {
-    if (this.fenceOpener !== undefined) {
-      this.fenceOpener = undefined; // the fence wrapped a call: it is markup, not content
-      this.fenceToClose = true;
+    if (this.#fenceOpener !== undefined) {
+      this.#fenceOpener = undefined; // the fence wrapped a call: it is markup, not content
+      this.#fenceToClose = true;
     }
     const toolCall: ToolCall = { id: call.id, name, arguments: args, format, raw };
-    this.calls.push(toolCall);
+    this.#calls.push(toolCall);
     this.lastCode = rawCode(name, args);
-    this.emit({ type: "tool-call-end", index: call.index, toolCall });
-    this.pastMessageStart = true;
-    this.atTurnStart = true;
+    this.#emit({ type: "tool-call-end", index: call.index, toolCall });
+    this.#pastMessageStart = true;
+    this.#atTurnStart = true;
   }
 
-  private error(call: Started | undefined, error: LlamaPromptError): void {
+  #error(call: Started | undefined, error: LlamaPromptError): void {
     const event: StreamEvent = { type: "error", error };
     if (call) event.index = call.index;
-    this.emit(event);
+    this.#emit(event);
   }
 
-  private nextId(): string {
+  #nextId(): string {
     const createId = this.options.createId;
-    if (!createId) return `${this.idPrefix}${++this.idCounter}`;
+    if (!createId) return `${this.#idPrefix}${++this.#idCounter}`;
     let id: unknown;
     try {
       id = createId();
     } catch (cause) {
-      throw this.fatal(new InvalidOptionsError(`createId threw (${describeError(cause)})`, ["options", "createId"], { cause }));
+      throw this.#fatal(new InvalidOptionsError(`createId threw (${describeError(cause)})`, ["options", "createId"], { cause }));
     }
     if (typeof id !== "string" || id === "") {
-      throw this.fatal(new InvalidOptionsError(`createId must return a non-empty string, got ${describeValue(id)}`, ["options", "createId"]));
+      throw this.#fatal(new InvalidOptionsError(`createId must return a non-empty string, got ${describeValue(id)}`, ["options", "createId"]));
     }
-    if (this.ids.has(id)) {
-      throw this.fatal(
+    if (this.#ids.has(id)) {
+      throw this.#fatal(
         new InvalidOptionsError(`createId returned ${describeValue(id)} twice; tool-call ids must be unique within a message`, ["options", "createId"]),
       );
     }
-    this.ids.add(id);
+    this.#ids.add(id);
     return id;
   }
 
-  private fatal(e: LlamaPromptError): LlamaPromptError {
+  #fatal(e: LlamaPromptError): LlamaPromptError {
     this.failure = e;
     return e;
   }

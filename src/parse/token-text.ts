@@ -41,15 +41,15 @@ const MAX_LINKS = 16;
 
 export class TokenTextFilter {
   /** Held text, oldest first: token prefixes (`<|eo`), or `<` standing for a run of `counts[i]` bare `<`. */
-  private items: string[] = [];
-  private counts: number[] = [];
-  private links = 0;
+  #items: string[] = [];
+  #counts: number[] = [];
+  #links = 0;
   /**
    * Whitespace after held prefixes: they can no longer become a token in the content, but the
    * content is trimmed, so they may end it, right before what a renderer writes next (see
    * {@link dropIfJoins}). Held until text follows.
    */
-  private tailWs = "";
+  #tailWs = "";
   /** Characters held. */
   held = 0;
 
@@ -64,7 +64,7 @@ export class TokenTextFilter {
     /** s[from..i) is plain text not yet passed on (only while nothing is held). */
     let from = 0;
     while (i < n) {
-      if (this.items.length === 0) {
+      if (this.#items.length === 0) {
         const lt = s.indexOf("<", i);
         if (lt < 0) break;
         // Every token starts with `<|`: a `<` followed by anything but `|`, `<` or whitespace is text.
@@ -84,72 +84,72 @@ export class TokenTextFilter {
         }
         // A token completes here, a `<` follows a prefix, or the text ends inside one: hold, exactly.
         if (lt > from) this.out(s.slice(from, lt));
-        this.pushBare();
+        this.#pushBare();
         i = lt + 1;
         continue;
       }
-      if (this.tailWs !== "") {
+      if (this.#tailWs !== "") {
         if (isWsAt(s, i)) {
-          this.tailWs += s[i++];
+          this.#tailWs += s[i++];
           this.held++;
           continue;
         }
         // Text follows: what was held is content like any other.
-        const text = this.heldText() + this.tailWs;
-        this.clear();
+        const text = this.#heldText() + this.#tailWs;
+        this.#clear();
         this.out(text);
         from = i;
         continue;
       }
       if (isWsAt(s, i)) {
-        this.tailWs = s[i++]!;
+        this.#tailWs = s[i++]!;
         this.held++;
         continue;
       }
       const c = s[i++]!;
       if (c === "<") {
-        this.pushBare();
+        this.#pushBare();
         continue;
       }
       // Extend the newest held prefix with c.
-      const top = this.items.length - 1;
+      const top = this.#items.length - 1;
       let t: string;
-      if (this.counts[top]! > 1) {
-        this.counts[top]!--; // the run's last `<` starts a prefix; the rest of the run stays below it
+      if (this.#counts[top]! > 1) {
+        this.#counts[top]!--; // the run's last `<` starts a prefix; the rest of the run stays below it
         t = "<" + c;
       } else {
-        t = this.items[top]! + c;
-        if (this.counts[top] === 0) this.links--;
-        this.items.pop();
-        this.counts.pop();
+        t = this.#items[top]! + c;
+        if (this.#counts[top] === 0) this.#links--;
+        this.#items.pop();
+        this.#counts.pop();
       }
       this.held -= t.length - 1;
       if (tokens.has(t)) {
         // removed; what is below may now continue with the next character
-        if (this.items.length === 0) from = i;
+        if (this.#items.length === 0) from = i;
         continue;
       }
       if (prefixes.has(t)) {
-        this.items.push(t);
-        this.counts.push(0);
+        this.#items.push(t);
+        this.#counts.push(0);
         this.held += t.length;
-        if (++this.links > MAX_LINKS) this.dropOldest();
+        if (++this.#links > MAX_LINKS) this.#dropOldest();
         continue;
       }
       // Not a token and never will be: nothing held can become one any more.
-      const text = this.heldText() + t;
-      this.clear();
+      const text = this.#heldText() + t;
+      this.#clear();
       this.out(text);
       from = i;
     }
-    if (this.items.length === 0 && from < n) this.out(from === 0 ? s : s.slice(from));
+    if (this.#items.length === 0 && from < n) this.out(from === 0 ? s : s.slice(from));
   }
 
   /** Releases everything held (end of the content). */
   flush(): void {
-    if (this.items.length === 0) return;
-    const text = this.heldText() + this.tailWs;
-    this.clear();
+    if (this.#items.length === 0) return;
+    const text = this.#heldText() + this.#tailWs;
+    this.#clear();
     this.out(text);
   }
 
@@ -159,42 +159,42 @@ export class TokenTextFilter {
    * token with them.
    */
   dropIfJoins(next: string): void {
-    if (this.items.length === 0) return;
-    const held = this.heldText();
+    if (this.#items.length === 0) return;
+    const held = this.#heldText();
     const t = findSpecialToken(held + next.slice(0, 32));
-    if (t !== undefined && t.index < held.length) this.clear();
+    if (t !== undefined && t.index < held.length) this.#clear();
   }
 
-  private pushBare(): void {
-    const top = this.items.length - 1;
-    if (top >= 0 && this.counts[top]! > 0) this.counts[top]!++;
+  #pushBare(): void {
+    const top = this.#items.length - 1;
+    if (top >= 0 && this.#counts[top]! > 0) this.#counts[top]!++;
     else {
-      this.items.push("<");
-      this.counts.push(1);
+      this.#items.push("<");
+      this.#counts.push(1);
     }
     this.held++;
   }
 
-  private dropOldest(): void {
-    while (this.links > MAX_LINKS) {
-      const c = this.counts.shift()!;
-      const t = this.items.shift()!;
+  #dropOldest(): void {
+    while (this.#links > MAX_LINKS) {
+      const c = this.#counts.shift()!;
+      const t = this.#items.shift()!;
       this.held -= c > 0 ? c : t.length;
-      if (c === 0) this.links--;
+      if (c === 0) this.#links--;
     }
   }
 
-  private heldText(): string {
+  #heldText(): string {
     let s = "";
-    for (let i = 0; i < this.items.length; i++) s += this.counts[i]! > 0 ? "<".repeat(this.counts[i]!) : this.items[i]!;
+    for (let i = 0; i < this.#items.length; i++) s += this.#counts[i]! > 0 ? "<".repeat(this.#counts[i]!) : this.#items[i]!;
     return s;
   }
 
-  private clear(): void {
-    this.items = [];
-    this.counts = [];
-    this.links = 0;
+  #clear(): void {
+    this.#items = [];
+    this.#counts = [];
+    this.#links = 0;
     this.held = 0;
-    this.tailWs = "";
+    this.#tailWs = "";
   }
 }

@@ -12,7 +12,7 @@ import { Candidate, MORE, type CallSink, type Outcome } from "./candidate.js";
 import { Pos } from "../options.js";
 
 class CodeCall extends Candidate {
-  private code = "";
+  #code = "";
 
   push(c: string): Outcome {
     return this.append(c);
@@ -20,27 +20,27 @@ class CodeCall extends Candidate {
 
   /** Fast path: takes all of `s` from `from` when that cannot pass the limit. */
   override takeRest(s: string, from: number): boolean {
-    if (this.code.length + (s.length - from) > this.limit) return false;
+    if (this.#code.length + (s.length - from) > this.limit) return false;
     this.append(from === 0 ? s : s.slice(from));
     return true;
   }
 
   append(text: string): Outcome {
-    this.code += text;
+    this.#code += text;
     this.sink.delta(this.started!, text);
-    return this.code.length > this.limit ? this.tooLarge(this.code) : MORE;
+    return this.#code.length > this.limit ? this.tooLarge(this.#code) : MORE;
   }
 
   finish(): Outcome {
     // Code joined around a dropped control token can spell one: it would not render back.
-    const code = this.code;
+    const code = this.#code;
     const token = findSpecialToken(code);
     const bad = token ? `the code contains the special token ${token.token}` : joinsPrevious(this.sink.lastCode, "code_interpreter", { code });
     return bad === undefined ? this.done(code, false) : this.fail(code, bad);
   }
 
   get size(): number {
-    return this.code.length;
+    return this.#code.length;
   }
 
   commit(): void {

@@ -35,89 +35,89 @@ const enum At {
 }
 
 class FunctionTagCall extends Candidate {
-  private at = At.OpenTag;
+  #at = At.OpenTag;
   /** The call's text so far (without the closing tag). */
-  private buf = "";
-  private name = "";
-  private argsStart = 0;
-  private readonly nesting = new Nesting(false);
-  private args: Record<string, unknown> = {};
+  #buf = "";
+  #name = "";
+  #argsStart = 0;
+  #nesting = new Nesting(false);
+  #args: Record<string, unknown> = {};
   /** At CloseTag: what was read of `</function>`. */
-  private closeTag = "";
+  #closeTag = "";
 
   push(c: string): Outcome {
-    switch (this.at) {
+    switch (this.#at) {
       case At.OpenTag: {
-        const next = this.buf + c;
-        if (!OPEN_TAG.startsWith(next)) return this.fail(this.buf, "not a function tag");
+        const next = this.#buf + c;
+        if (!OPEN_TAG.startsWith(next)) return this.fail(this.#buf, "not a function tag");
         if (next.length > this.limit) return this.tooLarge(next);
-        this.buf = next;
-        if (next === OPEN_TAG) this.at = At.Name;
+        this.#buf = next;
+        if (next === OPEN_TAG) this.#at = At.Name;
         return MORE;
       }
 
       case At.Name: {
-        if (c !== ">" && (!charIs(c, NAME) || this.buf.length - OPEN_TAG.length >= MAX_NAME)) return this.fail(this.buf, "not a function tag");
-        const next = this.buf + c;
+        if (c !== ">" && (!charIs(c, NAME) || this.#buf.length - OPEN_TAG.length >= MAX_NAME)) return this.fail(this.#buf, "not a function tag");
+        const next = this.#buf + c;
         if (next.length > this.limit) return this.tooLarge(next);
         if (c !== ">") {
-          this.buf = next;
+          this.#buf = next;
           return MORE;
         }
-        const name = this.buf.slice(OPEN_TAG.length);
+        const name = this.#buf.slice(OPEN_TAG.length);
         const permit = callPermit(this.sink.options, name, this.opening.pos);
-        if (permit === Permit.NO) return this.fail(this.buf, "not a tool name that may be called here");
+        if (permit === Permit.NO) return this.fail(this.#buf, "not a tool name that may be called here");
         if (this.probe) return STOP;
-        this.name = name;
+        this.#name = name;
         this.ownLine = permit === Permit.OWN_LINE;
         this.started = this.sink.startCall(name, "function_tag");
-        this.buf = next;
-        this.argsStart = next.length;
-        this.at = At.Arguments;
+        this.#buf = next;
+        this.#argsStart = next.length;
+        this.#at = At.Arguments;
         return MORE;
       }
 
       case At.Arguments: {
-        if (this.buf.length === this.argsStart && c !== "{") return this.fail(this.buf, "function tag without a JSON object");
-        this.buf += c;
+        if (this.#buf.length === this.#argsStart && c !== "{") return this.fail(this.#buf, "function tag without a JSON object");
+        this.#buf += c;
         this.sink.delta(this.started!, c);
-        if (this.buf.length > this.limit) return this.tooLarge(this.buf);
-        if (this.nesting.push(c) !== CLOSE || this.nesting.depth !== 0) return MORE;
-        const held = this.buf.slice(0, -1);
-        const args = decodeArgs(this.buf.slice(this.argsStart));
+        if (this.#buf.length > this.limit) return this.tooLarge(this.#buf);
+        if (this.#nesting.push(c) !== CLOSE || this.#nesting.depth !== 0) return MORE;
+        const held = this.#buf.slice(0, -1);
+        const args = decodeArgs(this.#buf.slice(this.#argsStart));
         if (!args) return this.fail(held, "function tag arguments are not a JSON object");
-        const bad = this.sink.problem(this.name, args);
+        const bad = this.sink.problem(this.#name, args);
         if (bad !== undefined) return this.fail(held, bad);
-        this.args = args;
-        this.at = At.CloseTag;
+        this.#args = args;
+        this.#at = At.CloseTag;
         return MORE;
       }
 
       case At.CloseTag: {
-        const next = this.closeTag + c;
+        const next = this.#closeTag + c;
         // No closing tag (Meta's parser does not need one): the call ends before what was read.
-        if (!CLOSE_TAG.startsWith(next)) return this.done(this.buf, this.ownLine, next);
+        if (!CLOSE_TAG.startsWith(next)) return this.done(this.#buf, this.ownLine, next);
         if (next !== CLOSE_TAG) {
-          this.closeTag = next;
+          this.#closeTag = next;
           return MORE;
         }
-        const raw = this.buf + next;
+        const raw = this.#buf + next;
         return raw.length > this.limit ? this.tooLarge(raw) : this.done(raw, this.ownLine);
       }
     }
   }
 
   finish(): Outcome {
-    if (this.at === At.CloseTag) return this.done(this.buf, this.ownLine, this.closeTag);
-    return this.fail(this.buf, this.at === At.Arguments ? "input ended inside the call" : "input ended");
+    if (this.#at === At.CloseTag) return this.done(this.#buf, this.ownLine, this.#closeTag);
+    return this.fail(this.#buf, this.#at === At.Arguments ? "input ended inside the call" : "input ended");
   }
 
   get size(): number {
-    return this.buf.length + this.closeTag.length;
+    return this.#buf.length + this.#closeTag.length;
   }
 
   commit(): void {
-    this.sink.endCall(this.started!, this.name, this.args, "function_tag", this.text);
+    this.sink.endCall(this.started!, this.#name, this.#args, "function_tag", this.text);
   }
 }
 

@@ -53,19 +53,19 @@ export class JsonCallScan extends JsonScanner {
   paramsStart = -1;
   paramsEnd = -1;
   /** Parameters text not yet handed out by {@link takeParams}. */
-  private paramsPending = "";
-  private firstKey: string | undefined;
+  #paramsPending = "";
+  #firstKey: string | undefined;
   /** The last key read at depth 1, and at depth 2 (inside `"function"`). */
-  private key1: string | undefined;
-  private key2: string | undefined;
-  private nameStart = -1;
-  private nameDepth = -1;
-  private paramsDepth = -1;
+  #key1: string | undefined;
+  #key2: string | undefined;
+  #nameStart = -1;
+  #nameDepth = -1;
+  #paramsDepth = -1;
   /**
    * Text of the key or name string being read. Captured character by character: slicing `buf`
    * (a string that grows by appends) would copy it every time and make the scan quadratic.
    */
-  private captured: string | undefined;
+  #captured: string | undefined;
 
   /** @param pos where the call starts, for the name rule ({@link callPermit}) */
   constructor(
@@ -76,38 +76,38 @@ export class JsonCallScan extends JsonScanner {
   }
 
   protected override keyStart(depth: number): void {
-    if (depth === 1 || (depth === 2 && this.key1 === "function")) this.captured = "";
+    if (depth === 1 || (depth === 2 && this.#key1 === "function")) this.#captured = "";
   }
 
   protected override key(depth: number): void {
-    if (this.captured === undefined) return;
-    const key = jsonString(this.captured + '"') ?? "";
-    this.captured = undefined;
+    if (this.#captured === undefined) return;
+    const key = jsonString(this.#captured + '"') ?? "";
+    this.#captured = undefined;
     if (depth === 1) {
-      if (this.firstKey === undefined) {
-        this.firstKey = key;
+      if (this.#firstKey === undefined) {
+        this.#firstKey = key;
         if (!FIRST_KEYS.has(key)) this.bad = `first key "${clip(key)}" is not a tool-call key`;
       }
-      this.key1 = key;
+      this.#key1 = key;
     } else if (depth === 2) {
-      this.key2 = key;
+      this.#key2 = key;
     }
   }
 
   protected override valueStart(depth: number, pos: number, c: string): void {
     let key: string | undefined;
-    if (depth === 1) key = this.key1;
-    else if (depth === 2 && this.key1 === "function") key = this.key2;
+    if (depth === 1) key = this.#key1;
+    else if (depth === 2 && this.#key1 === "function") key = this.#key2;
     else return;
-    if (key === "name" && this.nameStart < 0) {
+    if (key === "name" && this.#nameStart < 0) {
       if (c !== '"') this.bad = "name is not a string";
-      this.nameStart = pos;
-      this.nameDepth = depth;
-      if (c === '"') this.captured = "";
+      this.#nameStart = pos;
+      this.#nameDepth = depth;
+      if (c === '"') this.#captured = "";
     } else if (key === "parameters" || key === "arguments") {
       if (this.paramsStart < 0) {
         this.paramsStart = pos;
-        this.paramsDepth = depth;
+        this.#paramsDepth = depth;
       } else {
         // The first value is already streamed as the arguments; JSON.parse would keep another.
         this.bad = "two parameters / arguments values (ambiguous)";
@@ -116,30 +116,30 @@ export class JsonCallScan extends JsonScanner {
   }
 
   protected override valueEnd(depth: number, end: number): void {
-    if (this.nameStart >= 0 && this.name === undefined && depth === this.nameDepth && this.captured !== undefined) {
-      const name = jsonString(this.captured + '"');
-      this.captured = undefined;
+    if (this.#nameStart >= 0 && this.name === undefined && depth === this.#nameDepth && this.#captured !== undefined) {
+      const name = jsonString(this.#captured + '"');
+      this.#captured = undefined;
       if (name === undefined || name === "") this.bad = "name is not a non-empty string";
       else if (callPermit(this.options, name, this.where) === Permit.NO) this.bad = `tool name "${clip(name)}" is not a call here`;
       else this.name = name;
     }
-    if (this.paramsStart >= 0 && this.paramsEnd < 0 && depth === this.paramsDepth) this.paramsEnd = end;
+    if (this.paramsStart >= 0 && this.paramsEnd < 0 && depth === this.#paramsDepth) this.paramsEnd = end;
   }
 
   override push(c: string): JsonStatus {
     this.buf += c;
     const status = super.push(c);
     if (this.depth > MAX_CALL_DEPTH) this.bad = `nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
-    if (this.captured !== undefined) this.captured += c;
+    if (this.#captured !== undefined) this.#captured += c;
     // c belongs to the parameters when they have started and not ended before c
-    if (this.paramsStart >= 0 && (this.paramsEnd < 0 || this.paramsEnd === this.buf.length)) this.paramsPending += c;
+    if (this.paramsStart >= 0 && (this.paramsEnd < 0 || this.paramsEnd === this.buf.length)) this.#paramsPending += c;
     return this.bad !== undefined ? "error" : status;
   }
 
   /** The raw parameters text read since the last call (all of it the first time). */
   takeParams(): string {
-    const s = this.paramsPending;
-    this.paramsPending = "";
+    const s = this.#paramsPending;
+    this.#paramsPending = "";
     return s;
   }
 }
@@ -198,11 +198,11 @@ export function decodeJsonCallText(text: string, options: ResolvedParseOptions, 
 }
 
 class JsonCall extends Candidate {
-  private readonly scan = new JsonCallScan(this.sink.options, this.opening.pos);
-  private decoded: DecodedCall | undefined;
+  #scan = new JsonCallScan(this.sink.options, this.opening.pos);
+  #decoded: DecodedCall | undefined;
 
   push(c: string): Outcome {
-    const scan = this.scan;
+    const scan = this.#scan;
     const status = scan.push(c);
     if (status === "error") return this.fail(scan.buf.slice(0, -1), scan.bad ?? "invalid JSON");
     if (!this.started && scan.name !== undefined && scan.paramsStart >= 0) {
@@ -227,7 +227,7 @@ class JsonCall extends Candidate {
       if (this.probe) return STOP;
       this.started ??= this.sink.startCall(decoded.name, "json");
       this.sink.delta(this.started, scan.takeParams());
-      this.decoded = decoded;
+      this.#decoded = decoded;
       return this.done(scan.buf, decoded.permit === Permit.OWN_LINE);
     }
     if (this.started) this.sink.delta(this.started, scan.takeParams());
@@ -235,15 +235,15 @@ class JsonCall extends Candidate {
   }
 
   finish(): Outcome {
-    return this.fail(this.scan.buf, "input ended inside the call");
+    return this.fail(this.#scan.buf, "input ended inside the call");
   }
 
   get size(): number {
-    return this.scan.buf.length;
+    return this.#scan.buf.length;
   }
 
   commit(): void {
-    this.sink.endCall(this.started!, this.decoded!.name, this.decoded!.arguments, "json", this.text);
+    this.sink.endCall(this.started!, this.#decoded!.name, this.#decoded!.arguments, "json", this.text);
   }
 }
 

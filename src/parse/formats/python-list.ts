@@ -45,19 +45,19 @@ type Span = [number, number, number];
 class ArrayScan extends JsonScanner {
   /** An element that is not an object. */
   bad = false;
-  private current: Span = [0, -1, -1];
+  #current: Span = [0, -1, -1];
   constructor(private readonly spans: Span[]) {
     super();
   }
   protected override valueStart(depth: number, pos: number, c: string): void {
     if (depth !== 1) return;
     if (c !== "{") this.bad = true;
-    this.current = [pos, -1, -1];
+    this.#current = [pos, -1, -1];
   }
   protected override valueEnd(depth: number, end: number): void {
     if (depth !== 1) return;
-    this.current[2] = end;
-    this.spans.push(this.current);
+    this.#current[2] = end;
+    this.spans.push(this.#current);
   }
 }
 
@@ -68,25 +68,25 @@ export class ListScan {
   ownLine = false;
   /** The elements' spans in `buf`. */
   readonly spans: Span[] = [];
-  private at = At.Open;
-  private json: ArrayScan | undefined;
-  private nesting = new Nesting(true);
-  private current: Span = [0, 0, 0];
+  #at = At.Open;
+  #json: ArrayScan | undefined;
+  #nesting = new Nesting(true);
+  #current: Span = [0, 0, 0];
   /** The name being read. */
-  private name = "";
+  #name = "";
   /** Only declared names may be called here: a name fails as soon as it is no declared name's prefix. */
-  private readonly declaredOnly: boolean;
+  #declaredOnly: boolean;
 
   constructor(
     private readonly sink: CallSink,
     private readonly pos: Pos,
   ) {
-    this.declaredOnly = declaredOnly(sink.options, pos);
+    this.#declaredOnly = declaredOnly(sink.options, pos);
   }
 
   /** True for a JSON array of call objects. */
   isJson(): boolean {
-    return this.json !== undefined;
+    return this.#json !== undefined;
   }
 
   push(c: string): JsonStatus {
@@ -94,63 +94,63 @@ export class ListScan {
     this.buf += c;
     const options = this.sink.options;
     for (;;) {
-      switch (this.at) {
+      switch (this.#at) {
         case At.Open:
           if (pos === 0 || charIs(c, SPACE)) return "more"; // the `[`, whitespace
           if (c === "{") {
-            this.at = At.Json;
-            this.json = new ArrayScan(this.spans);
-            for (let i = 0; i < this.buf.length; i++) if (this.json.push(this.buf[i]!) === "error") return "error";
+            this.#at = At.Json;
+            this.#json = new ArrayScan(this.spans);
+            for (let i = 0; i < this.buf.length; i++) if (this.#json.push(this.buf[i]!) === "error") return "error";
             return "more";
           }
-          this.at = At.Element;
+          this.#at = At.Element;
           continue;
         case At.Json: {
-          const status = this.json!.push(c);
-          return this.json!.bad ? "error" : status;
+          const status = this.#json!.push(c);
+          return this.#json!.bad ? "error" : status;
         }
         case At.Element:
           if (charIs(c, SPACE)) return "more";
           if (charIs(c, NAME)) {
-            if (this.declaredOnly && !options.prefixes.has(c)) return "error";
-            this.current = [pos, -1, -1];
-            this.name = c;
-            this.at = At.Name;
+            if (this.#declaredOnly && !options.prefixes.has(c)) return "error";
+            this.#current = [pos, -1, -1];
+            this.#name = c;
+            this.#at = At.Name;
             return "more";
           }
           return c === "]" && this.spans.length > 0 ? "done" : "error"; // a trailing comma
         case At.Name: {
           if (charIs(c, NAME)) {
-            if (this.declaredOnly ? !options.prefixes.has(this.name + c) : pos - this.current[0] >= MAX_NAME) return "error";
-            this.name += c;
+            if (this.#declaredOnly ? !options.prefixes.has(this.#name + c) : pos - this.#current[0] >= MAX_NAME) return "error";
+            this.#name += c;
             return "more";
           }
-          const permit = callPermit(options, this.name, this.pos, true);
+          const permit = callPermit(options, this.#name, this.pos, true);
           if (permit === Permit.NO) return "error";
           if (permit === Permit.OWN_LINE) this.ownLine = true;
-          this.at = At.BeforeParen;
+          this.#at = At.BeforeParen;
           continue;
         }
         case At.BeforeParen:
           if (charIs(c, BLANK)) return "more";
           if (c !== "(") return "error";
-          this.current[1] = pos;
-          this.nesting = new Nesting(true);
-          this.nesting.depth = 1;
-          this.at = At.Arguments;
+          this.#current[1] = pos;
+          this.#nesting = new Nesting(true);
+          this.#nesting.depth = 1;
+          this.#at = At.Arguments;
           return "more";
         case At.Arguments:
-          if (this.nesting.push(c) === CLOSE && this.nesting.depth === 0) {
+          if (this.#nesting.push(c) === CLOSE && this.#nesting.depth === 0) {
             if (c !== ")") return "error";
-            this.current[2] = pos + 1;
-            this.spans.push(this.current);
-            this.at = At.AfterElement;
+            this.#current[2] = pos + 1;
+            this.spans.push(this.#current);
+            this.#at = At.AfterElement;
           }
           return "more";
         case At.AfterElement:
           if (charIs(c, SPACE)) return "more";
           if (c === ",") {
-            this.at = At.Element;
+            this.#at = At.Element;
             return "more";
           }
           return c === "]" ? "done" : "error";
@@ -169,27 +169,27 @@ interface ListedCall {
 }
 
 class ListCall extends Candidate {
-  private readonly list = new ListScan(this.sink, this.opening.pos);
-  private calls: ListedCall[] = [];
+  #list = new ListScan(this.sink, this.opening.pos);
+  #calls: ListedCall[] = [];
 
   push(c: string): Outcome {
-    const list = this.list;
+    const list = this.#list;
     const status = list.push(c);
     if (status === "error") return this.fail(list.buf.slice(0, -1), "not a list of calls");
     if (list.buf.length > this.limit) return this.tooLarge(list.buf);
     if (status === "more") return MORE;
-    const why = this.decode();
+    const why = this.#decode();
     return why === undefined ? this.done(list.buf, this.ownLine) : this.fail(list.buf.slice(0, -1), why, this.report);
   }
 
   /** Decodes every element of the closed list; why it is not a list of calls, or undefined. */
-  private decode(): string | undefined {
-    const { buf, spans } = this.list;
+  #decode(): string | undefined {
+    const { buf, spans } = this.#list;
     if (spans.length === 0) return "an empty list";
     const options = this.sink.options;
     const pos = this.opening.pos;
-    const json = this.list.isJson();
-    let ownLine = this.list.ownLine;
+    const json = this.#list.isJson();
+    let ownLine = this.#list.ownLine;
     let prev = this.sink.lastCode;
     for (const [start, paren, end] of spans) {
       const raw = buf.slice(start, end);
@@ -210,7 +210,7 @@ class ListCall extends Candidate {
       }
       prev = rawCode(decoded.name, decoded.arguments);
       if (decoded.permit === Permit.OWN_LINE) ownLine = true;
-      this.calls.push({
+      this.#calls.push({
         name: decoded.name,
         args: decoded.arguments,
         raw,
@@ -223,15 +223,15 @@ class ListCall extends Candidate {
   }
 
   finish(): Outcome {
-    return this.fail(this.list.buf, "input ended inside the list");
+    return this.fail(this.#list.buf, "input ended inside the list");
   }
 
   get size(): number {
-    return this.list.buf.length;
+    return this.#list.buf.length;
   }
 
   commit(): void {
-    for (const call of this.calls) {
+    for (const call of this.#calls) {
       const started = this.sink.startCall(call.name, call.format);
       this.sink.delta(started, call.argsText);
       this.sink.endCall(started, call.name, call.args, call.format, call.raw);

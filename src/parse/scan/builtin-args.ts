@@ -46,151 +46,151 @@ interface Kwarg {
 export class BuiltinArgsScanner {
   /** Characters consumed (the closing `)` included once it closes). */
   pos = 0;
-  private state: At = At.KeyOrClose;
+  #state: At = At.KeyOrClose;
   /** The quote the current string started with. */
-  private quote = '"';
+  #quote = '"';
   /** Quotes and brackets of a literal value. */
-  private literal = new Nesting(true);
+  #literal = new Nesting(true);
   readonly kwargs: Kwarg[] = [];
-  private current: Kwarg = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, quoted: false };
-  private nextKeyStart = 0;
-  private nextKeyEnd = 0;
-  private quotePos = 0;
+  #current: Kwarg = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, quoted: false };
+  #nextKeyStart = 0;
+  #nextKeyEnd = 0;
+  #quotePos = 0;
 
   constructor(private readonly endAt?: number) {}
 
   push(c: string): BuiltinScanStatus {
-    const r = this.step(c);
+    const r = this.#step(c);
     this.pos++;
-    if (r === "error") this.state = At.Failed;
-    if (r === "close") this.state = At.Closed;
+    if (r === "error") this.#state = At.Failed;
+    if (r === "close") this.#state = At.Closed;
     return r;
   }
 
-  private step(c: string): BuiltinScanStatus {
+  #step(c: string): BuiltinScanStatus {
     const pos = this.pos;
     for (;;) {
-      switch (this.state) {
+      switch (this.#state) {
         case At.Closed:
         case At.Failed:
           return "error";
         case At.KeyOrClose:
           if (charIs(c, JSON_SPACE)) return "more";
-          if (c === ")") return this.closeAt(pos) ? "close" : "error";
+          if (c === ")") return this.#closeAt(pos) ? "close" : "error";
           if (charIs(c, ID_START)) {
-            this.current = { keyStart: pos, keyEnd: pos, valueStart: 0, valueEnd: 0, quoted: false };
-            this.state = At.Key;
+            this.#current = { keyStart: pos, keyEnd: pos, valueStart: 0, valueEnd: 0, quoted: false };
+            this.#state = At.Key;
             return "more";
           }
           return "error";
         case At.Key:
           if (charIs(c, WORD)) return "more";
-          this.current.keyEnd = pos;
-          this.state = At.AfterKey;
+          this.#current.keyEnd = pos;
+          this.#state = At.AfterKey;
           continue;
         case At.AfterKey:
           if (charIs(c, BLANK)) return "more";
           if (c === "=") {
-            this.state = At.Value;
+            this.#state = At.Value;
             return "more";
           }
           return "error";
         case At.Value:
           if (charIs(c, JSON_SPACE)) return "more";
-          this.current.valueStart = pos;
+          this.#current.valueStart = pos;
           if (c === '"' || c === "'") {
-            this.quote = c;
-            this.current.quoted = true;
-            this.state = At.String;
+            this.#quote = c;
+            this.#current.quoted = true;
+            this.#state = At.String;
             return "more";
           }
           if (c === "," || c === ")") return "error";
-          this.current.quoted = false;
-          this.literal = new Nesting(true);
-          this.state = At.Literal;
+          this.#current.quoted = false;
+          this.#literal = new Nesting(true);
+          this.#state = At.Literal;
           continue;
         case At.String:
           if (c === "\\") {
-            this.state = At.StringEscape;
+            this.#state = At.StringEscape;
             return "more";
           }
-          if (c === this.quote) {
-            this.quotePos = pos;
-            this.state = At.AfterQuote;
+          if (c === this.#quote) {
+            this.#quotePos = pos;
+            this.#state = At.AfterQuote;
           }
           return "more";
         case At.StringEscape:
-          this.state = At.String;
+          this.#state = At.String;
           return "more";
         case At.AfterQuote:
           if (charIs(c, BLANK)) return "more";
-          if (c === ")" && this.closeAt(pos)) {
-            this.finishString();
+          if (c === ")" && this.#closeAt(pos)) {
+            this.#finishString();
             return "close";
           }
           if (c === ",") {
-            this.state = At.AfterQuoteComma;
+            this.#state = At.AfterQuoteComma;
             return "more";
           }
-          this.state = At.String; // the quote was inside the string
+          this.#state = At.String; // the quote was inside the string
           continue;
         case At.AfterQuoteComma:
           if (charIs(c, BLANK)) return "more";
           if (charIs(c, ID_START)) {
-            this.nextKeyStart = pos;
-            this.state = At.NextKey;
+            this.#nextKeyStart = pos;
+            this.#state = At.NextKey;
             return "more";
           }
-          this.state = At.String;
+          this.#state = At.String;
           continue;
         case At.NextKey:
           if (charIs(c, WORD)) return "more";
-          this.nextKeyEnd = pos;
+          this.#nextKeyEnd = pos;
           if (charIs(c, BLANK)) {
-            this.state = At.AfterNextKey;
+            this.#state = At.AfterNextKey;
             return "more";
           }
-          if (c === "=") return this.nextKwarg();
-          this.state = At.String;
+          if (c === "=") return this.#nextKwarg();
+          this.#state = At.String;
           continue;
         case At.AfterNextKey:
           if (charIs(c, BLANK)) return "more";
-          if (c === "=") return this.nextKwarg();
-          this.state = At.String;
+          if (c === "=") return this.#nextKwarg();
+          this.#state = At.String;
           continue;
         case At.Literal: {
-          const kind = this.literal.push(c);
+          const kind = this.#literal.push(c);
           if (kind === UNMATCHED) {
             if (c !== ")") return "error";
-          } else if (kind !== OTHER || this.literal.depth > 0 || c !== ",") {
+          } else if (kind !== OTHER || this.#literal.depth > 0 || c !== ",") {
             return "more";
           }
           // `,` or `)` outside brackets and strings: the value ends
-          this.current.valueEnd = pos;
-          this.kwargs.push(this.current);
+          this.#current.valueEnd = pos;
+          this.kwargs.push(this.#current);
           if (c === ",") {
-            this.state = At.KeyOrClose;
+            this.#state = At.KeyOrClose;
             return "more";
           }
-          return this.closeAt(pos) ? "close" : "error";
+          return this.#closeAt(pos) ? "close" : "error";
         }
       }
     }
   }
 
-  private closeAt(pos: number): boolean {
+  #closeAt(pos: number): boolean {
     return this.endAt === undefined || this.endAt === pos;
   }
 
-  private finishString(): void {
-    this.current.valueEnd = this.quotePos + 1;
-    this.kwargs.push(this.current);
+  #finishString(): void {
+    this.#current.valueEnd = this.#quotePos + 1;
+    this.kwargs.push(this.#current);
   }
 
-  private nextKwarg(): BuiltinScanStatus {
-    this.finishString();
-    this.current = { keyStart: this.nextKeyStart, keyEnd: this.nextKeyEnd, valueStart: 0, valueEnd: 0, quoted: false };
-    this.state = At.Value;
+  #nextKwarg(): BuiltinScanStatus {
+    this.#finishString();
+    this.#current = { keyStart: this.#nextKeyStart, keyEnd: this.#nextKeyEnd, valueStart: 0, valueEnd: 0, quoted: false };
+    this.#state = At.Value;
     return "more";
   }
 

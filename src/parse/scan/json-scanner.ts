@@ -55,16 +55,16 @@ function isHex(c: string): boolean {
 export class JsonScanner {
   /** Number of characters consumed so far. */
   pos = 0;
-  private state: S = S.Value;
+  #state: S = S.Value;
   /** The open containers: 0 = object, 1 = array. */
-  private stack: number[] = [];
-  private keyPos = 0;
+  #stack: number[] = [];
+  #keyPos = 0;
   /** Hex digits read of a `\\u` escape. */
-  private hexDigits = 0;
-  private number: N = N.Int;
+  #hexDigits = 0;
+  #number: N = N.Int;
   /** The literal being read (`true`, `false`, `null`) and how much of it was read. */
-  private literal = "";
-  private literalRead = 0;
+  #literal = "";
+  #literalRead = 0;
 
   /** A key string starts at `pos` (its opening quote); `depth` as for {@link key}. */
   protected keyStart(_depth: number, _pos: number): void {}
@@ -77,101 +77,101 @@ export class JsonScanner {
 
   /** Current nesting depth (open containers). */
   get depth(): number {
-    return this.stack.length;
+    return this.#stack.length;
   }
 
   push(c: string): JsonStatus {
-    const r = this.step(c);
+    const r = this.#step(c);
     this.pos++;
-    if (r === "error") this.state = S.Error;
+    if (r === "error") this.#state = S.Error;
     return r;
   }
 
-  private step(c: string): JsonStatus {
+  #step(c: string): JsonStatus {
     for (;;) {
-      switch (this.state) {
+      switch (this.#state) {
         case S.Done:
         case S.Error:
           return "error";
         case S.Value: {
           if (charIs(c, JSON_SPACE)) return "more";
-          const d = this.stack.length;
+          const d = this.#stack.length;
           if (c === "{") {
             this.valueStart(d, this.pos, c);
-            this.stack.push(0);
-            this.state = S.ObjFirst;
+            this.#stack.push(0);
+            this.#state = S.ObjFirst;
             return "more";
           }
           if (c === "[") {
             this.valueStart(d, this.pos, c);
-            this.stack.push(1);
-            this.state = S.ArrFirst;
+            this.#stack.push(1);
+            this.#state = S.ArrFirst;
             return "more";
           }
           if (c === '"') {
             this.valueStart(d, this.pos, c);
-            this.state = S.Str;
+            this.#state = S.Str;
             return "more";
           }
           if (c === "-" || isDigit(c)) {
             this.valueStart(d, this.pos, c);
-            this.number = c === "-" ? N.Minus : c === "0" ? N.Zero : N.Int;
-            this.state = S.Num;
+            this.#number = c === "-" ? N.Minus : c === "0" ? N.Zero : N.Int;
+            this.#state = S.Num;
             return "more";
           }
           if (c === "t" || c === "f" || c === "n") {
             this.valueStart(d, this.pos, c);
-            this.literal = c === "t" ? "true" : c === "f" ? "false" : "null";
-            this.literalRead = 1;
-            this.state = S.Lit;
+            this.#literal = c === "t" ? "true" : c === "f" ? "false" : "null";
+            this.#literalRead = 1;
+            this.#state = S.Lit;
             return "more";
           }
           return "error";
         }
         case S.ArrFirst:
           if (charIs(c, JSON_SPACE)) return "more";
-          if (c === "]") return this.close(1);
-          this.state = S.Value;
+          if (c === "]") return this.#close(1);
+          this.#state = S.Value;
           continue;
         case S.ObjFirst:
         case S.ObjKey:
           if (charIs(c, JSON_SPACE)) return "more";
-          if (c === "}" && this.state === S.ObjFirst) return this.close(0);
+          if (c === "}" && this.#state === S.ObjFirst) return this.#close(0);
           if (c === '"') {
-            this.keyPos = this.pos;
-            this.keyStart(this.stack.length, this.pos);
-            this.state = S.KeyStr;
+            this.#keyPos = this.pos;
+            this.keyStart(this.#stack.length, this.pos);
+            this.#state = S.KeyStr;
             return "more";
           }
           return "error";
         case S.KeyStr:
         case S.Str:
           if (c === '"') {
-            if (this.state === S.KeyStr) {
-              this.key(this.stack.length, this.keyPos, this.pos + 1);
-              this.state = S.Colon;
+            if (this.#state === S.KeyStr) {
+              this.key(this.#stack.length, this.#keyPos, this.pos + 1);
+              this.#state = S.Colon;
             } else {
-              this.valueEnd(this.stack.length, this.pos + 1);
-              this.state = S.After;
+              this.valueEnd(this.#stack.length, this.pos + 1);
+              this.#state = S.After;
             }
             return "more";
           }
           if (c === "\\") {
-            this.state = this.state === S.KeyStr ? S.KeyEsc : S.StrEsc;
+            this.#state = this.#state === S.KeyStr ? S.KeyEsc : S.StrEsc;
             return "more";
           }
           if (c.charCodeAt(0) < 0x20) return "error";
           return "more";
         case S.KeyEsc:
         case S.StrEsc: {
-          const key = this.state === S.KeyEsc;
+          const key = this.#state === S.KeyEsc;
           if (c === "u") {
-            this.hexDigits = 0;
-            this.state = key ? S.KeyHex : S.StrHex;
+            this.#hexDigits = 0;
+            this.#state = key ? S.KeyHex : S.StrHex;
             return "more";
           }
           if ('"\\/bfnrt'.includes(c)) {
-            this.state = key ? S.KeyStr : S.Str;
+            this.#state = key ? S.KeyStr : S.Str;
             return "more";
           }
           return "error";
@@ -179,77 +179,77 @@ export class JsonScanner {
         case S.KeyHex:
         case S.StrHex:
           if (!isHex(c)) return "error";
-          if (++this.hexDigits === 4) this.state = this.state === S.KeyHex ? S.KeyStr : S.Str;
+          if (++this.#hexDigits === 4) this.#state = this.#state === S.KeyHex ? S.KeyStr : S.Str;
           return "more";
         case S.Colon:
           if (charIs(c, JSON_SPACE)) return "more";
           if (c === ":") {
-            this.state = S.Value;
+            this.#state = S.Value;
             return "more";
           }
           return "error";
         case S.Lit:
-          if (c === this.literal[this.literalRead]) {
-            if (++this.literalRead === this.literal.length) {
-              this.valueEnd(this.stack.length, this.pos + 1);
-              this.state = S.After;
+          if (c === this.#literal[this.#literalRead]) {
+            if (++this.#literalRead === this.#literal.length) {
+              this.valueEnd(this.#stack.length, this.pos + 1);
+              this.#state = S.After;
             }
             return "more";
           }
           return "error";
         case S.Num: {
-          const n = this.number;
+          const n = this.#number;
           if (isDigit(c)) {
-            if (n === N.Minus) this.number = c === "0" ? N.Zero : N.Int;
+            if (n === N.Minus) this.#number = c === "0" ? N.Zero : N.Int;
             else if (n === N.Zero) return "error";
-            else if (n === N.Frac0) this.number = N.Frac;
-            else if (n === N.Exp0 || n === N.ExpSign) this.number = N.Exp;
+            else if (n === N.Frac0) this.#number = N.Frac;
+            else if (n === N.Exp0 || n === N.ExpSign) this.#number = N.Exp;
             return "more";
           }
           if (c === "." && (n === N.Zero || n === N.Int)) {
-            this.number = N.Frac0;
+            this.#number = N.Frac0;
             return "more";
           }
           if ((c === "e" || c === "E") && (n === N.Zero || n === N.Int || n === N.Frac)) {
-            this.number = N.Exp0;
+            this.#number = N.Exp0;
             return "more";
           }
           if ((c === "+" || c === "-") && n === N.Exp0) {
-            this.number = N.ExpSign;
+            this.#number = N.ExpSign;
             return "more";
           }
           if (n === N.Zero || n === N.Int || n === N.Frac || n === N.Exp) {
-            this.valueEnd(this.stack.length, this.pos);
-            this.state = S.After;
+            this.valueEnd(this.#stack.length, this.pos);
+            this.#state = S.After;
             continue; // re-examine c after the number
           }
           return "error";
         }
         case S.After: {
           if (charIs(c, JSON_SPACE)) return "more";
-          const top = this.stack[this.stack.length - 1];
+          const top = this.#stack[this.#stack.length - 1];
           if (top === undefined) return "error";
           if (c === ",") {
-            this.state = top === 0 ? S.ObjKey : S.Value;
+            this.#state = top === 0 ? S.ObjKey : S.Value;
             return "more";
           }
-          if (c === "}" && top === 0) return this.close(0);
-          if (c === "]" && top === 1) return this.close(1);
+          if (c === "}" && top === 0) return this.#close(0);
+          if (c === "]" && top === 1) return this.#close(1);
           return "error";
         }
       }
     }
   }
 
-  private close(kind: number): JsonStatus {
-    if (this.stack[this.stack.length - 1] !== kind) return "error";
-    this.stack.pop();
-    this.valueEnd(this.stack.length, this.pos + 1);
-    if (this.stack.length === 0) {
-      this.state = S.Done;
+  #close(kind: number): JsonStatus {
+    if (this.#stack[this.#stack.length - 1] !== kind) return "error";
+    this.#stack.pop();
+    this.valueEnd(this.#stack.length, this.pos + 1);
+    if (this.#stack.length === 0) {
+      this.#state = S.Done;
       return "done";
     }
-    this.state = S.After;
+    this.#state = S.After;
     return "more";
   }
 }

@@ -16,21 +16,21 @@ export class Nesting {
   /** Open brackets outside strings. */
   depth = 0;
   /** The quote of the string the scanner is in, or "". */
-  private quote = "";
-  private escaped = false;
+  #quote = "";
+  #escaped = false;
 
   /** @param parens whether `(` `)` are brackets too (besides `{}` and `[]`) */
   constructor(private readonly parens: boolean) {}
 
   push(c: string): number {
-    if (this.quote !== "") {
-      if (this.escaped) this.escaped = false;
-      else if (c === "\\") this.escaped = true;
-      else if (c === this.quote) this.quote = "";
+    if (this.#quote !== "") {
+      if (this.#escaped) this.#escaped = false;
+      else if (c === "\\") this.#escaped = true;
+      else if (c === this.#quote) this.#quote = "";
       return IN_STRING;
     }
     if (c === '"' || c === "'") {
-      this.quote = c;
+      this.#quote = c;
       return IN_STRING;
     }
     if (c === "{" || c === "[" || (c === "(" && this.parens)) {

@@ -202,11 +202,11 @@ class PyParser {
 
   seq(open: string, close: string): unknown[] {
     this.expect(open);
-    return this.items(close, []);
+    return this.#items(close, []);
   }
 
   /** The rest of a comma-separated sequence (trailing comma allowed) up to and including `close`. */
-  private items(close: string, out: unknown[]): unknown[] {
+  #items(close: string, out: unknown[]): unknown[] {
     for (;;) {
       this.ws();
       if (this.peek() === close) {
@@ -238,7 +238,7 @@ class PyParser {
       return first; // parenthesised expression, not a tuple
     }
     this.expect(",");
-    return this.items(")", [first]);
+    return this.#items(")", [first]);
   }
 
   dict(): unknown {
