@@ -19,6 +19,10 @@ const MAX_DEPTH = 200;
 class Fail extends Error {}
 
 
+/** One escape of a Python string body: `\n`, `\x41`, `\u00e9`, `\U0001F326`, `\101`, a line continuation, any other `\c`. */
+const ESCAPE = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[^])?/g;
+const SIMPLE_ESCAPES: Record<string, string> = { "\n": "", "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
 /**
  * Decodes the body of a Python string literal (the text between the quotes) the way Python does
  * for a non-raw string: `\\n`, `\\t`, `\\xhh`, `\\uXXXX`, ... Unknown escapes are kept verbatim
@@ -26,51 +30,25 @@ class Fail extends Error {}
  */
 export function decodePyStringBody(body: string): string {
   if (!body.includes("\\")) return body;
-  let out = "";
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (c !== "\\" || i + 1 >= body.length) {
-      out += c;
-      continue;
+  return body.replace(ESCAPE, (escape, what: string | undefined) => {
+    if (what === undefined) return escape; // a backslash at the very end
+    const simple = SIMPLE_ESCAPES[what];
+    if (simple !== undefined) return simple;
+    const c = what[0]!;
+    if (c >= "0" && c <= "7") return String.fromCodePoint(parseInt(what, 8));
+    if (what.length > 1) {
+      const cp = parseInt(what.slice(1), 16);
+      // Python would raise for a code point past U+10FFFF: keep the text rather than lose it.
+      if (cp <= 0x10ffff) return String.fromCodePoint(cp);
     }
-    const n = body[++i]!;
-    switch (n) {
-      case "\n": break; // line continuation
-      case "\\": out += "\\"; break;
-      case "'": out += "'"; break;
-      case '"': out += '"'; break;
-      case "a": out += "\x07"; break;
-      case "b": out += "\b"; break;
-      case "f": out += "\f"; break;
-      case "n": out += "\n"; break;
-      case "r": out += "\r"; break;
-      case "t": out += "\t"; break;
-      case "v": out += "\v"; break;
-      case "x":
-      case "u":
-      case "U": {
-        const len = n === "x" ? 2 : n === "u" ? 4 : 8;
-        const hex = body.slice(i + 1, i + 1 + len);
-        const cp = /^[0-9a-fA-F]+$/.test(hex) && hex.length === len ? parseInt(hex, 16) : NaN;
-        if (Number.isNaN(cp) || cp > 0x10ffff) {
-          out += "\\" + n; // Python would raise; keep the text rather than lose it
-        } else {
-          out += String.fromCodePoint(cp);
-          i += len;
-        }
-        break;
-      }
-      default:
-        if (n >= "0" && n <= "7") {
-          let oct = n;
-          while (oct.length < 3 && body[i + 1] !== undefined && body[i + 1]! >= "0" && body[i + 1]! <= "7") oct += body[++i];
-          out += String.fromCodePoint(parseInt(oct, 8));
-        } else {
-          out += "\\" + n;
-        }
-    }
-  }
-  return out;
+    return escape;
+  });
+}
+
+/** True when `s[i]` starts a string literal: a quote, or `r`/`u` (any case) and a quote. */
+function startsString(s: string, i: number): boolean {
+  const c = s[i];
+  return c === '"' || c === "'" || ((c === "r" || c === "R" || c === "u" || c === "U") && (s[i + 1] === '"' || s[i + 1] === "'"));
 }
 
 class PyParser {
@@ -88,13 +66,16 @@ class PyParser {
     }
   }
 
-  peek(): string | undefined {
-    return this.s[this.pos];
+  /** Skips whitespace, then `c` if it is next: true when it was. */
+  eat(c: string): boolean {
+    this.ws();
+    if (this.s[this.pos] !== c) return false;
+    this.pos++;
+    return true;
   }
 
   expect(c: string): void {
-    if (this.s[this.pos] !== c) throw new Fail();
-    this.pos++;
+    if (!this.eat(c)) throw new Fail();
   }
 
   ident(): string {
@@ -108,13 +89,9 @@ class PyParser {
     if (++this.depth > MAX_DEPTH) throw new Fail();
     try {
       this.ws();
-      const c = this.peek();
-      if (c === undefined) throw new Fail();
-      if (c === '"' || c === "'") return this.strings();
-      if ((c === "r" || c === "R" || c === "u" || c === "U") && (this.s[this.pos + 1] === '"' || this.s[this.pos + 1] === "'")) {
-        return this.strings();
-      }
-      if (c === "[") return this.seq("[", "]");
+      const c = this.s[this.pos];
+      if (startsString(this.s, this.pos)) return this.strings();
+      if (this.eat("[")) return this.items("]", []);
       if (c === "(") return this.tuple();
       if (c === "{") return this.dict();
       if (c === "-" || c === "+") {
@@ -123,20 +100,16 @@ class PyParser {
         if (typeof v !== "number") throw new Fail();
         return c === "-" ? -v : v;
       }
-      if (c >= "0" && c <= "9" || c === ".") return this.number();
-      if (charIs(c, ID_START)) {
-        const id = this.ident();
-        if (id === "True") return true;
-        if (id === "False") return false;
-        if (id === "None") return null;
-        throw new Fail();
-      }
+      if ((c !== undefined && c >= "0" && c <= "9") || c === ".") return this.number();
+      const id = this.ident();
+      if (id === "True") return true;
+      if (id === "False") return false;
+      if (id === "None") return null;
       throw new Fail();
     } finally {
       this.depth--;
     }
   }
-
   number(): number {
     const rest = this.s.slice(this.pos, this.pos + 400);
     const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?(?:\.\d[\d_]*|\.)?(?:[eE][+-]?\d[\d_]*)?)/.exec(rest);
@@ -159,13 +132,11 @@ class PyParser {
     for (;;) {
       const save = this.pos;
       this.ws();
-      const c = this.peek();
-      if (c === '"' || c === "'" || ((c === "r" || c === "R" || c === "u" || c === "U") && (this.s[this.pos + 1] === '"' || this.s[this.pos + 1] === "'"))) {
-        out += this.string();
-      } else {
+      if (!startsString(this.s, this.pos)) {
         this.pos = save;
         return out;
       }
+      out += this.string();
     }
   }
 
@@ -200,94 +171,49 @@ class PyParser {
     }
   }
 
-  seq(open: string, close: string): unknown[] {
-    this.expect(open);
-    return this.#items(close, []);
-  }
-
   /** The rest of a comma-separated sequence (trailing comma allowed) up to and including `close`. */
-  #items(close: string, out: unknown[]): unknown[] {
+  items(close: string, out: unknown[]): unknown[] {
     for (;;) {
-      this.ws();
-      if (this.peek() === close) {
-        this.pos++;
-        return out;
-      }
+      if (this.eat(close)) return out;
       out.push(this.value());
-      this.ws();
-      if (this.peek() === ",") {
-        this.pos++;
-        continue;
-      }
+      if (this.eat(",")) continue;
       this.expect(close);
       return out;
     }
   }
 
   tuple(): unknown {
-    this.expect("(");
-    this.ws();
-    if (this.peek() === ")") {
-      this.pos++;
-      return [];
-    }
+    this.pos++; // (
+    if (this.eat(")")) return [];
     const first = this.value();
-    this.ws();
-    if (this.peek() === ")") {
-      this.pos++;
-      return first; // parenthesised expression, not a tuple
-    }
+    if (this.eat(")")) return first; // parenthesised expression, not a tuple
     this.expect(",");
-    return this.#items(")", [first]);
+    return this.items(")", [first]);
   }
 
   dict(): unknown {
-    this.expect("{");
-    this.ws();
-    if (this.peek() === "}") {
-      this.pos++;
-      return {};
-    }
+    this.pos++; // {
+    if (this.eat("}")) return {};
     const firstKey = this.value();
-    this.ws();
-    if (this.peek() !== ":") {
+    if (!this.eat(":")) {
       // a set literal → array
       const out: unknown[] = [firstKey];
       for (;;) {
-        this.ws();
-        if (this.peek() === "}") {
-          this.pos++;
-          return out;
-        }
-        if (this.peek() !== ",") throw new Fail();
-        this.pos++;
-        this.ws();
-        if (this.peek() === "}") {
-          this.pos++;
-          return out;
-        }
+        if (this.eat("}")) return out;
+        this.expect(",");
+        if (this.eat("}")) return out;
         out.push(this.value());
       }
     }
     const out: Record<string, unknown> = {};
     let key: unknown = firstKey;
     for (;;) {
-      this.expect(":");
-      const v = this.value();
-      defineKey(out, key, v);
-      this.ws();
-      if (this.peek() === "}") {
-        this.pos++;
-        return out;
-      }
+      defineKey(out, key, this.value());
+      if (this.eat("}")) return out;
       this.expect(",");
-      this.ws();
-      if (this.peek() === "}") {
-        this.pos++;
-        return out;
-      }
+      if (this.eat("}")) return out;
       key = this.value();
-      this.ws();
+      this.expect(":");
     }
   }
 
@@ -303,30 +229,18 @@ class PyParser {
   call(toolNames: boolean): PyCall {
     this.ws();
     const name = toolNames ? this.toolName() : this.ident();
-    this.ws();
     this.expect("(");
     const args: Record<string, unknown> = {};
-    const seen = new Set<string>();
     for (;;) {
-      this.ws();
-      if (this.peek() === ")") {
-        this.pos++;
-        return { name, args };
-      }
+      if (this.eat(")")) return { name, args };
       const k = this.ident();
       if (k === "True" || k === "False" || k === "None") throw new Fail();
-      this.ws();
       this.expect("=");
-      if (this.peek() === "=") throw new Fail(); // `k == v` is a comparison, a positional argument
+      if (this.s[this.pos] === "=") throw new Fail(); // `k == v` is a comparison, a positional argument
       const v = this.value();
-      if (seen.has(k)) throw new Fail(); // Python: SyntaxError, keyword argument repeated
-      seen.add(k);
+      if (Object.hasOwn(args, k)) throw new Fail(); // Python: SyntaxError, keyword argument repeated
       defineKey(args, k, v);
-      this.ws();
-      if (this.peek() === ",") {
-        this.pos++;
-        continue;
-      }
+      if (this.eat(",")) continue;
       this.expect(")");
       return { name, args };
     }
