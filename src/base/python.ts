@@ -184,18 +184,18 @@ export interface PyJsonOptions {
  * {@link MAX_JSON_DEPTH}.
  */
 export function pyJsonDumps(value: unknown, options: PyJsonOptions | null = {}, path: ErrorPath = []): string {
-  const ensureAscii = options?.ensureAscii ?? false;
+  const ensureAscii = !!options?.ensureAscii;
   const indent = options?.indent;
-  const style = indent === undefined ? (ensureAscii ? JSON_ASCII : JSON_STYLE) : { ...(ensureAscii ? JSON_ASCII : JSON_STYLE), indent };
-  return walkJson(value, style, path);
+  const id = `${ensureAscii}${indent}`;
+  return walkJson(value, (JSON_STYLES[id] ??= jsonStyle(ensureAscii, indent)), path);
 }
 
-/** `json.dumps` without and with `ensure_ascii`. */
-const JSON_STYLE = jsonStyle(false);
-const JSON_ASCII = jsonStyle(true);
+/** The styles of `json.dumps`, by `ensure_ascii` and `indent`, made on first use. */
+const JSON_STYLES: Record<string, JsonStyle> = {};
 
-function jsonStyle(ensureAscii: boolean): JsonStyle {
+function jsonStyle(ensureAscii: boolean, indent: number | undefined): JsonStyle {
   return {
+    indent,
     leaf(v: unknown, at: JsonPath): string {
       switch (typeof v) {
         case "string":
