@@ -171,13 +171,14 @@ export function checkToolName(name: unknown, path: ErrorPath, make: (message: st
  * One tool definition: an object that carries a valid name. Returns a plain-data snapshot of it
  * (`plainJson`: every property read once), so that what was checked is what is written.
  */
-function checkDefinition(given: unknown, path: ErrorPath): object {
+function checkDefinition(given: unknown, path: ErrorPath, snapshots?: { before: Map<object, object>; now: Map<object, object> }): object {
   if (!isRecord(given)) throw invalid(`expected a tool definition object, got ${describeValue(given)}`, path);
-  const t = plainJson(given, path);
+  const t = plainJson(given, path, { previous: snapshots?.before.get(given) });
   if (!isRecord(t)) throw invalid(`expected a tool definition object, got ${describeValue(t)} (from its toJSON())`, path);
   const [name, at] = nameField(t)!;
   if (typeof name !== "string" || name === "") throw invalid(`tool definition has no name (expected function.name, name or tool_name)`, path);
   checkToolName(name, [...path, ...at]);
+  snapshots?.now.set(given, t);
   return t;
 }
 
@@ -186,6 +187,26 @@ const toolList =
   (what: string, names?: boolean): Check =>
   (v, path) =>
     v === null ? null : arrayOf(v, path, what, (t, at) => (names && typeof t === "string" ? checkToolName(t, at) : checkDefinition(t, at)));
+
+/**
+ * The `tools` check for a renderer that keeps its snapshots to itself: a definition object that did
+ * not change since the previous call gives back the snapshot it gave then (the same object; see
+ * `plainJson`'s `previous`), so what the renderer derives from a snapshot (its JSON text) can be
+ * cached by the snapshot's identity. Every property is still read on every call: a definition the
+ * caller mutated gives a new snapshot. It remembers the definitions of its previous call only (a
+ * Map, not a WeakMap: V8 sweeps a WeakMap of short-lived keys slowly, which made fresh definitions
+ * on every call slower than no cache).
+ */
+export function toolDefinitionsReusing(): Check {
+  let before = new Map<object, object>();
+  return (v, path) => {
+    if (v === null) return null;
+    const snapshots = { before, now: new Map<object, object>() };
+    const out = arrayOf(v, path, "tool definitions", (t, at) => checkDefinition(t, at, snapshots));
+    before = snapshots.now;
+    return out;
+  };
+}
 
 /**
  * Custom tools offered (parsing): the same definitions rendering takes, or just their names — the
@@ -315,7 +336,7 @@ export function readOptions<K extends OptionKey>(
       const who = Object.hasOwn(READ_BY, k) ? READ_BY[k] : Object.hasOwn(OPTION_CHECKS, k) ? "rendering" : undefined;
       throw new InvalidOptionsError(
         (who !== undefined ? `not read here (it is an option of ${who})` : `unknown option`) +
-          `; options read here: ${[...known, ...Object.keys(extra)].join(", ")}`,
+          `; options read here: ${[...new Set([...known, ...Object.keys(extra)])].join(", ")}`,
         path,
       );
     }

@@ -26,6 +26,13 @@ export interface PlainJsonOptions {
   onString?: (s: string, path: ErrorPath) => string;
   /** A value budget shared by several calls (one render); default a fresh {@link MAX_JSON_VALUES}. */
   budget?: { left: number };
+  /**
+   * A snapshot this function returned for an earlier state of the value. Every part of the new
+   * snapshot that equals the same part of `previous` is that part (the same object), so a value
+   * that did not change gives back `previous` itself, and what was derived from a snapshot can be
+   * cached by its identity (the renderer's tool definitions). Everything is still read.
+   */
+  previous?: unknown;
 }
 
 const NOT_BOXED: unique symbol = Symbol("not boxed");
@@ -67,7 +74,7 @@ function unbox(obj: object): unknown {
  */
 export function plainJson(value: unknown, path: ErrorPath = [], options: PlainJsonOptions = {}): unknown {
   const w: Walk = { root: path.length, at: [...path], open: [], onString: options.onString, budget: options.budget ?? { left: MAX_JSON_VALUES } };
-  return copyJson(w, value, 0, false);
+  return copyJson(w, value, 0, false, options.previous);
 }
 
 /** The state of one {@link plainJson} walk (a plain object rather than closures: this runs per render). */
@@ -82,11 +89,18 @@ interface Walk {
   budget: { left: number };
 }
 
+/** Sets an own enumerable data property (`__proto__` included, which `rec[key] = y` would not create). */
+function defineJsonKey(rec: Record<string, unknown>, key: string, y: unknown): void {
+  if (key === "__proto__") Object.defineProperty(rec, key, { value: y, enumerable: true, writable: true, configurable: true });
+  else rec[key] = y;
+}
+
 function walkError(w: Walk, message: string, cause?: unknown): SerializationError {
   return new SerializationError(message, w.at.slice(0, 64), cause === undefined ? undefined : { cause });
 }
 
-function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unknown {
+/** Copies `v`; `prev`: the same part of the previous snapshot, given back where nothing differs. */
+function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean, prev?: unknown): unknown {
   if (--w.budget.left < 0) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
   switch (typeof v) {
     case "string":
@@ -109,7 +123,7 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === "function") {
         const key = w.at.length > w.root ? String(w.at[w.at.length - 1]) : "";
-        return copyJson(w, (toJSON as (k: string) => unknown).call(obj, key), depth, true);
+        return copyJson(w, (toJSON as (k: string) => unknown).call(obj, key), depth, true, prev);
       }
     }
     const isArray = Array.isArray(obj);
@@ -121,7 +135,7 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
         }
         if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) throw walkError(w, "binary data cannot be written as JSON; convert it to an array or a string");
         const boxed = unbox(obj);
-        if (boxed !== NOT_BOXED) return copyJson(w, boxed, depth, true);
+        if (boxed !== NOT_BOXED) return copyJson(w, boxed, depth, true, prev);
       }
     }
     if (w.open.includes(obj)) throw walkError(w, "circular reference");
@@ -135,26 +149,42 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean): unkn
       const n: unknown = (obj as unknown[]).length;
       if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw walkError(w, "an array whose length is not a valid length");
       if (n > w.budget.left) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
-      const arr: unknown[] = [];
+      // Built only once it differs from the previous snapshot (which it equals so far).
+      const before = Array.isArray(prev) && prev.length === n ? (prev as unknown[]) : undefined;
+      let arr: unknown[] | undefined = before === undefined ? [] : undefined;
       for (let i = 0; i < n; i++) {
         w.at.push(i);
-        arr.push(copyJson(w, (obj as unknown[])[i], depth + 1, false));
+        const y = copyJson(w, (obj as unknown[])[i], depth + 1, false, before?.[i]);
         w.at.pop();
+        if (arr === undefined && !Object.is(y, before![i])) arr = before!.slice(0, i);
+        arr?.push(y);
       }
-      out = arr;
+      out = arr ?? before;
     } else {
-      const rec: Record<string, unknown> = {};
+      const before = prev !== null && typeof prev === "object" && !Array.isArray(prev) ? (prev as Record<string, unknown>) : undefined;
+      const beforeKeys = before === undefined ? undefined : Object.keys(before);
+      let rec: Record<string, unknown> | undefined = before === undefined ? {} : undefined;
+      let written = 0;
       for (const k of Object.keys(obj)) {
         const x = (obj as Record<string, unknown>)[k];
         if (x === undefined) continue;
         w.at.push(k);
         const key = w.onString === undefined ? k : w.onString(k, w.at);
-        const y = copyJson(w, x, depth + 1, false);
+        const same = rec === undefined && beforeKeys![written] === key;
+        const y = copyJson(w, x, depth + 1, false, same ? before![key] : undefined);
         w.at.pop();
-        if (key === "__proto__") Object.defineProperty(rec, key, { value: y, enumerable: true, writable: true, configurable: true });
-        else rec[key] = y;
+        if (rec === undefined && !(same && Object.is(y, before![key]))) {
+          rec = {};
+          for (let j = 0; j < written; j++) defineJsonKey(rec, beforeKeys![j]!, before![beforeKeys![j]!]);
+        }
+        if (rec !== undefined) defineJsonKey(rec, key, y);
+        written++;
       }
-      out = rec;
+      if (rec === undefined && written !== beforeKeys!.length) {
+        rec = {}; // the previous snapshot's first keys, and no more
+        for (let j = 0; j < written; j++) defineJsonKey(rec, beforeKeys![j]!, before![beforeKeys![j]!]);
+      }
+      out = rec ?? before;
     }
     w.open.pop();
     return out;

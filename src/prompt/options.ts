@@ -6,6 +6,7 @@ import {
   checkVersionOptions,
   readOptions,
   RENDER_KEYS,
+  toolDefinitionsReusing,
   type LlamaVersion,
   type RenderOptions,
   type SpecialTokenPolicy,
@@ -60,11 +61,23 @@ export function metaToolPromptFormat(o: { toolPromptFormat?: unknown; llamaVersi
 }
 
 /**
- * Validates render options (every key by its one rule in `base/options.ts`; unknown keys rejected)
- * and applies the defaults.
+ * renderPrompt / renderSegments read tool definitions with `toolDefinitionsReusing`: an unchanged
+ * definition gives back its previous snapshot, whose JSON text the dialect then has cached. These
+ * snapshots never leave the renderer, so they never change.
  */
-export function resolveRenderOptions(options: unknown, keys: readonly (typeof RENDER_KEYS)[number][] = RENDER_KEYS): ResolvedRenderOptions {
-  const o = readOptions(options, keys);
+const REUSING = { tools: toolDefinitionsReusing() };
+
+/**
+ * Validates render options (every key by its one rule in `base/options.ts`; unknown keys rejected)
+ * and applies the defaults. `reuseSnapshots`: the tool definitions' snapshots may be the ones an
+ * earlier call gave (for a renderer that keeps them to itself: see {@link REUSING}).
+ */
+export function resolveRenderOptions(
+  options: unknown,
+  keys: readonly (typeof RENDER_KEYS)[number][] = RENDER_KEYS,
+  reuseSnapshots = false,
+): ResolvedRenderOptions {
+  const o = readOptions(options, keys, ["options"], reuseSnapshots ? REUSING : {});
   if (o.dialect !== "meta") {
     for (const k of META_ONLY) {
       if (o[k] !== undefined) throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, ["options", k]);

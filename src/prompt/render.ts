@@ -20,7 +20,7 @@ export type PromptOptions = RenderOptions;
  * // [{type:"special", token:"<|begin_of_text|>", id:128000}, {type:"special", token:"<|start_header_id|>", ...}, ...]
  */
 export function renderSegments(messages: readonly ChatMessage[], options?: RenderOptions): Segment[] {
-  let opts = resolveRenderOptions(options);
+  let opts = resolveRenderOptions(options, undefined, true);
   // One snapshot of the input (each property read once); the dialects render only from it, and
   // check every text segment as written (SegmentBuilder.build). Under "strip", each input string is
   // also cleaned on its own first, so that trimming sees the cleaned text.

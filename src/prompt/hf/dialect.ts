@@ -21,6 +21,23 @@ const JSON_CALL_INSTRUCTIONS =
   'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' +
   "Do not use variables.\n\n";
 
+/**
+ * The JSON text of each tool-definition snapshot, by snapshot: snapshots are never changed, and an
+ * unchanged definition gives the renderer back the same snapshot (`resolveRenderOptions`), so an agent
+ * loop that passes the same tools every turn serialises them once.
+ */
+const TOOL_JSON = new WeakMap<object, string>();
+
+function toolJson(t: object, i: number): string {
+  let json = TOOL_JSON.get(t);
+  if (json === undefined) {
+    json = pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]);
+    void (Number(json) | 0); // flattens the string in place (V8 builds it as a rope), once
+    TOOL_JSON.set(t, json);
+  }
+  return json;
+}
+
 /** Renders normalised messages as the official template does. */
 export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
   const out = new SegmentBuilder();
@@ -180,7 +197,7 @@ function writeTools(out: SegmentBuilder, tools: readonly object[], intro: string
   out.text(intro + JSON_CALL_INSTRUCTIONS);
   tools.forEach((t, i) => {
     const path = ["options", "tools", i];
-    out.text(pyJsonDumps(t, { indent: 4 }, path), { path, value: t }).text("\n\n");
+    out.text(toolJson(t, i), { path, value: t }).text("\n\n");
   });
 }
 
