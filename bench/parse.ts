@@ -1,19 +1,14 @@
 /**
  * Parse benchmark: the streaming parser on large completions fed 4 characters at a time and whole,
- * against a naive baseline that re-parses the accumulated buffer on every chunk (what parsers that
- * are not incremental do, e.g. partial-JSON parsing of the whole text at every token). Timed with
- * tinybench: median of 5 runs after a warm-up (1 run for the naive baseline).
+ * against baselines in the same run — bare loops that only look for `<|`, `{`, `[` and `.call(` in
+ * the same chunks (bench/baselines.ts) — and a naive parser that re-parses the accumulated buffer on
+ * every chunk (what parsers that are not incremental do, e.g. partial-JSON parsing of the whole text
+ * at every token). Each time is the median of 5 timed repetitions after a warm-up (1 for the naive
+ * parser), measured with tinybench.
  */
 import { Bench } from "tinybench";
 import { createStreamParser, parseAssistantOutput } from "../src/index.js";
-
-export interface ParseRow {
-  method: string;
-  sizeBytes: number;
-  chunkChars: number | "whole";
-  ms: number;
-  mbPerSec: number;
-}
+import { CharScanner, MarkScanner } from "./baselines.js";
 
 const PARAGRAPH =
   "Llama 3.1 supports tool calling: the model writes a JSON object, a built-in call or Python code, " +
@@ -57,6 +52,11 @@ function streamed(parts: string[]): void {
   if (!ended) throw new Error("no end event");
 }
 
+function scanned(parts: string[], scanner: { push(chunk: string): number; found: number }): void {
+  for (const c of parts) scanner.push(c);
+  if (scanner.found === 0) throw new Error("the baseline found no mark");
+}
+
 function naive(parts: string[]): void {
   let buffer = "";
   for (const c of parts) {
@@ -65,23 +65,41 @@ function naive(parts: string[]): void {
   }
 }
 
-export async function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20], naiveSizes = [4 << 10, 16 << 10]): Promise<ParseRow[]> {
-  const rows: ParseRow[] = [];
-  const row = (method: string, size: number, chunkChars: number | "whole", ms: number) =>
-    rows.push({ method, sizeBytes: size, chunkChars, ms, mbPerSec: size / (1 << 20) / (ms / 1000) });
+/** One run's times (ms) for one completion size. */
+export interface ParseRun {
+  sizeBytes: number;
+  streamedMs: number;
+  wholeMs: number;
+  /** The baselines, fed the same 4-character chunks. */
+  markScanMs: number;
+  charScanMs: number;
+}
+
+/** One run: every size, the parser and the baselines interleaved. */
+export async function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20]): Promise<ParseRun[]> {
+  const rows: ParseRun[] = [];
   for (const size of sizes) {
     const text = makeCompletion(size);
     const expected = parseAssistantOutput(text, OPTIONS);
     if (expected.toolCalls.length !== 1) throw new Error("benchmark completion must hold one tool call");
     const parts = chunks(text, 4);
-    row("createStreamParser", size, 4, await time(() => streamed(parts), 5));
-    row("parseAssistantOutput", size, "whole", await time(() => void parseAssistantOutput(text, OPTIONS), 5));
+    rows.push({
+      sizeBytes: size,
+      markScanMs: await time(() => scanned(parts, new MarkScanner()), 5),
+      streamedMs: await time(() => streamed(parts), 5),
+      charScanMs: await time(() => scanned(parts, new CharScanner()), 5),
+      wholeMs: await time(() => void parseAssistantOutput(text, OPTIONS), 5),
+    });
   }
-  for (const size of naiveSizes) {
-    const text = makeCompletion(size);
-    const parts = chunks(text, 4);
-    row("createStreamParser", size, 4, await time(() => streamed(parts), 5));
-    row("naive re-parse per chunk", size, 4, await time(() => naive(parts), 1));
+  return rows;
+}
+
+/** The naive re-parsing parser against the streaming one (quadratic against linear). */
+export async function benchNaive(sizes = [4 << 10, 16 << 10]): Promise<Array<{ sizeBytes: number; streamedMs: number; naiveMs: number }>> {
+  const rows = [];
+  for (const size of sizes) {
+    const parts = chunks(makeCompletion(size), 4);
+    rows.push({ sizeBytes: size, streamedMs: await time(() => streamed(parts), 5), naiveMs: await time(() => naive(parts), 1) });
   }
   return rows;
 }
