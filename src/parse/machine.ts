@@ -69,7 +69,7 @@ type Mode =
    * A complete call with an undeclared name at a line start: a call only if nothing but whitespace
    * follows it on its line (a newline, the end of the region, a `;`, or a fence's closing backticks).
    */
-  | (Held & { kind: Kind.Confirm; candidate: Candidate; tail: string })
+  | (Held & { kind: Kind.Confirm; candidate: Candidate; /** Whitespace after the call. */ text: string })
   /** A markdown fence opener at a line start (```json + newline + whitespace), held until what follows shows whether it wraps a call. */
   | { kind: Kind.FenceOpen; text: string; newline: boolean }
   /** Backticks after a call that was opened inside a fence: the closing fence, dropped with it. */
@@ -79,6 +79,12 @@ type CandidateMode = Extract<Mode, { kind: Kind.Candidate }>;
 type ConfirmMode = Extract<Mode, { kind: Kind.Confirm }>;
 
 const TEXT: Mode = { kind: Kind.Text };
+/** The stop tokens and the stop reason each gives. */
+const STOPS = new Map<string, StopReason>([
+  ["<|eot_id|>", "eot"],
+  ["<|eom_id|>", "eom"],
+  ["<|end_of_text|>", "end_of_text"],
+]);
 const NO_EVENTS: StreamEvent[] = [];
 const PLAIN: Mode = { kind: Kind.Plain };
 
@@ -194,27 +200,9 @@ export class Machine implements CallSink {
   get bufferedChars(): number {
     const m = this.#mode;
     let n = this.#pendingWs.length + this.#tokenText.held + (this.#fenceOpener?.length ?? 0);
-    switch (m.kind) {
-      case Kind.AfterCall:
-      case Kind.RegionStart:
-        n += m.ws.length;
-        break;
-      case Kind.Separator:
-        n += m.ws.length + m.text.length;
-        break;
-      case Kind.Candidate:
-        n += m.ws.length + m.candidate.size;
-        break;
-      case Kind.Confirm:
-        n += m.ws.length + m.candidate.text.length + m.tail.length;
-        break;
-      case Kind.FenceOpen:
-        n += m.text.length;
-        break;
-      case Kind.FenceClose:
-        n += m.ws.length + m.text.length;
-        break;
-    }
+    if ("ws" in m) n += m.ws.length;
+    if ("text" in m) n += m.text.length;
+    if ("candidate" in m) n += m.kind === Kind.Confirm ? m.candidate.text.length : m.candidate.size;
     return n;
   }
 
@@ -312,31 +300,16 @@ export class Machine implements CallSink {
   special(name: string): void {
     if (this.done) return;
     this.#lastChar = ""; // a control token is a word boundary
-    switch (name) {
-      case "<|eot_id|>":
-        return this.#stop("eot");
-      case "<|eom_id|>":
-        return this.#stop("eom");
-      case "<|end_of_text|>":
-        return this.#stop("end_of_text");
-      case "<|python_tag|>":
-        this.#inHeader = false;
-        this.#finishRegion();
-        this.#mode = { kind: Kind.RegionStart, ws: "" };
-        this.#pastMessageStart = true;
-        this.#atTurnStart = true;
-        return;
-      case "<|start_header_id|>":
-        this.#inHeader = true;
-        return;
-      case "<|end_header_id|>":
-        this.#inHeader = false;
-        return;
-      default:
-        // begin_of_text, padding, reserved and unknown control tokens: dropped, invisible; like
-        // any special token, they end a header's role text.
-        this.#inHeader = false;
-        return;
+    const reason = STOPS.get(name);
+    if (reason !== undefined) return this.#stop(reason);
+    // Any other control token ends a header's role text; begin_of_text, padding, reserved and
+    // unknown tokens are dropped, invisible.
+    this.#inHeader = name === "<|start_header_id|>";
+    if (name === "<|python_tag|>") {
+      this.#finishRegion();
+      this.#mode = { kind: Kind.RegionStart, ws: "" };
+      this.#pastMessageStart = true;
+      this.#atTurnStart = true;
     }
   }
 
@@ -508,14 +481,14 @@ export class Machine implements CallSink {
           return REPROCESS;
         }
         if (charIs(c, SPACE)) {
-          m.tail += c;
+          m.text += c;
           return CONSUMED;
         }
         return this.#giveUp(
           m.failTo,
           m.candidate.started,
           m.ws,
-          m.candidate.text + m.tail,
+          m.candidate.text + m.text,
           "text follows it on its line (a tool name that was not declared is a call only where a call can start a turn, or alone on its line)",
         );
     }
@@ -533,7 +506,7 @@ export class Machine implements CallSink {
     // DONE: committed now, or — an undeclared name at a line start — held until the rest of its
     // line shows it is alone there.
     if (candidate.ownLine) {
-      this.#mode = { kind: Kind.Confirm, candidate, ws: m.ws, failTo: m.failTo, pos: m.pos, tail: "" };
+      this.#mode = { kind: Kind.Confirm, candidate, ws: m.ws, failTo: m.failTo, pos: m.pos, text: "" };
     } else {
       this.#emitGap(m.ws);
       candidate.commit();
@@ -550,7 +523,7 @@ export class Machine implements CallSink {
   #confirm(m: ConfirmMode): void {
     this.#emitGap(m.ws);
     m.candidate.commit();
-    this.#mode = { kind: Kind.AfterCall, ws: m.tail };
+    this.#mode = { kind: Kind.AfterCall, ws: m.text };
   }
 
   /**
@@ -602,35 +575,15 @@ export class Machine implements CallSink {
   #finishRegion(): void {
     for (let guard = 0; guard < 1_000_000; guard++) {
       const m = this.#mode;
-      switch (m.kind) {
-        case Kind.Text:
-          return;
-        case Kind.Plain:
-          this.#mode = TEXT;
-          return;
-        case Kind.AfterCall:
-        case Kind.RegionStart:
-          this.#emitContent(m.ws);
-          this.#mode = TEXT;
-          return;
-        case Kind.FenceOpen:
-          this.#emitContent(m.text);
-          this.#mode = TEXT;
-          return;
-        case Kind.FenceClose:
-          this.#fenceToClose = false;
-          this.#emitContent(m.ws + m.text);
-          this.#mode = TEXT;
-          return;
-        case Kind.Confirm:
-          this.#confirm(m);
-          continue;
-        case Kind.Separator:
-          this.#giveUp(m.failTo, undefined, m.ws, m.text, "input ended");
-          continue;
-        case Kind.Candidate:
-          this.#act(m, m.candidate.finish());
-          continue;
+      if (m.kind === Kind.Confirm) this.#confirm(m);
+      else if (m.kind === Kind.Separator) this.#giveUp(m.failTo, undefined, m.ws, m.text, "input ended");
+      else if (m.kind === Kind.Candidate) this.#act(m, m.candidate.finish());
+      else {
+        // Whitespace or a fence held, or nothing: content.
+        if (m.kind === Kind.FenceClose) this.#fenceToClose = false;
+        this.#emitContent(("ws" in m ? m.ws : "") + ("text" in m ? m.text : ""));
+        this.#mode = TEXT;
+        return;
       }
     }
   }
