@@ -25,6 +25,13 @@ function isNameChar(c: string): boolean {
   return (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c === "_";
 }
 
+/** `s.indexOf("<", from)`; a loop for the few characters a streamed token usually has (faster than the call). */
+function indexOfLt(s: string, from: number): number {
+  if (s.length - from > 16) return s.indexOf("<", from);
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === 0x3c) return i;
+  return -1;
+}
+
 export class Lexer {
   /** A possible partial special token carried over from the previous chunk (starts with `<`). */
   held = "";
@@ -64,7 +71,7 @@ export class Lexer {
     const n = s.length;
     while (i < n) {
       if (this.held === "") {
-        const lt = s.indexOf("<", i);
+        const lt = indexOfLt(s, i);
         if (lt < 0) {
           this.sink.text(i === 0 ? s : s.slice(i));
           return;
