@@ -45,6 +45,17 @@ describe("the tool-definition cache", () => {
     expect(renderPrompt(MESSAGES, { tools: [...tools] })).toBe(fresh(tools));
   });
 
+  it("two tool sets in turn, and a render that fails half-way, leave every prompt right", () => {
+    const a = [tool("get_weather", "Weather now")];
+    const b = [tool("get_weather", "Weather, other agent"), tool("get_time", "Time")];
+    for (let turn = 0; turn < 4; turn++) {
+      expect(renderPrompt(MESSAGES, { tools: a })).toBe(fresh(a));
+      expect(() => renderPrompt([{ role: "system", content: "no user message" }], { tools: b })).toThrow();
+      expect(renderPrompt(MESSAGES, { tools: b })).toBe(fresh(b));
+      (b[1]!.function as { description: string }).description = `Time ${turn}`;
+    }
+  });
+
   it("reads every property on every call: a getter's answer each time is what is written", () => {
     let n = 0;
     const definition = {

@@ -22,24 +22,27 @@ const JSON_CALL_INSTRUCTIONS =
   "Do not use variables.\n\n";
 
 /**
- * The JSON text of each tool-definition snapshot, by snapshot: snapshots are never changed, and an
- * unchanged definition gives the renderer back the same snapshot (`resolveRenderOptions`), so an agent
- * loop that passes the same tools every turn serialises them once.
+ * The JSON text of the tool-definition snapshots of this render and of the previous one, by
+ * snapshot: snapshots are never changed, and an unchanged definition gives the renderer back the
+ * same snapshot (`resolveRenderOptions`), so an agent loop that passes the same tools every turn
+ * serialises them once. (Maps, not WeakMaps: V8 sweeps a WeakMap of short-lived keys slowly.)
  */
-const TOOL_JSON = new WeakMap<object, string>();
+let jsonBefore = new Map<object, string>();
+let jsonNow = new Map<object, string>();
 
 function toolJson(t: object, i: number): string {
-  let json = TOOL_JSON.get(t);
+  let json = jsonNow.get(t) ?? jsonBefore.get(t);
   if (json === undefined) {
     json = pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]);
     void (Number(json) | 0); // flattens the string in place (V8 builds it as a rope), once
-    TOOL_JSON.set(t, json);
   }
+  jsonNow.set(t, json);
   return json;
 }
 
 /** Renders normalised messages as the official template does. */
 export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
+  if (jsonNow.size > 0) [jsonBefore, jsonNow] = [jsonNow, new Map()];
   const out = new SegmentBuilder();
   const tools = opts.tools;
   const builtin = opts.builtinTools;
