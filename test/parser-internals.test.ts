@@ -9,7 +9,10 @@ import { CALL_FORMATS } from "../src/parse/formats/index.js";
 import { FAIL, MORE, probe, type CallSink, type Started } from "../src/parse/formats/candidate.js";
 import { Pos, resolveParseOptions, type ResolvedParseOptions } from "../src/parse/options.js";
 import { createStreamParser, parseAssistantOutput, type ParseOptions } from "../src/parse/index.js";
+import type { StreamEvent } from "../src/parse/types.js";
 import { unrenderableCall } from "../src/parse/renderable.js";
+import { Machine } from "../src/parse/machine.js";
+import { Lexer } from "../src/parse/lexer.js";
 import { checkEvents, cutAt, run, withoutIds } from "./parser-helpers.js";
 import { anyOptions, callText, fragmentText } from "./parser-arbitraries.js";
 
@@ -102,6 +105,44 @@ describe("the fast path parses as the slow path does", () => {
         expect(withoutIds(checkEvents(run(cutAt(text, cuts), options)))).toEqual(withoutIds(whole));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("the fast lane for plain chunks gives the events the general path gives", () => {
+  /** Prose as tokens: words, blanks, line breaks, Python-only whitespace, non-ASCII, now and then a call or a token. */
+  const prose = fc.array(
+    fc.constantFrom("the", "brave", "b", "code", "wolfram", "word_", "x1", " ", "  ", "\n", "\r", "\r\n", "\t", "\u00a0", "\u2028", "\u3000", "東京", "🤖", ".", ",", "é", '{"name": "f", "parameters": {}}', "[f()]", "<function=f>{}</function>", 'brave_search.call(query="x")', "<|eot_id|>", "<|python_tag|>", "<", "|", ";", "`"),
+    { maxLength: 24 },
+  );
+  const counter = () => {
+    let n = 0;
+    return () => `call_${n++}`;
+  };
+  /** Events per push: the general path alone (the lexer feeding the machine, as Parser.push does without the lane). */
+  function general(chunks: string[], options: ParseOptions): StreamEvent[][] {
+    const machine = new Machine(resolveParseOptions({ ...options, createId: counter() }));
+    const lexer = new Lexer(machine);
+    const out = chunks.map((c) => (lexer.push(c), machine.take()));
+    lexer.flush();
+    machine.end();
+    out.push(machine.take());
+    return out;
+  }
+  function streamed(chunks: string[], options: ParseOptions): StreamEvent[][] {
+    const p = createStreamParser({ ...options, createId: counter() });
+    const out = chunks.map((c) => p.push(c));
+    out.push(p.end());
+    return out;
+  }
+
+  it("push by push: chunks as tokens, one character at a time, and any cut", () => {
+    fc.assert(
+      fc.property(prose, fc.array(fc.nat(80), { maxLength: 10 }), fc.constantFrom(...OPTIONS), (pieces, cuts, options) => {
+        const text = pieces.join("");
+        for (const chunks of [pieces, text.split(""), cutAt(text, cuts)]) expect(streamed(chunks, options)).toEqual(general(chunks, options));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

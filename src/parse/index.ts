@@ -119,6 +119,9 @@ class Parser {
     const m = this.#machine;
     if (m.failure) throw m.failure;
     if (m.done) return [];
+    // Most chunks are a token of prose: the machine's fast lane takes a string chunk whole when none
+    // of its characters may start anything (`<` included), which the lexer would pass on unchanged.
+    if (typeof c === "string" && this.#lexer.held === "" && m.plainText(c)) return m.take();
     this.#lexer.push(c);
     return m.take();
   }

@@ -135,7 +135,8 @@ export class Machine implements CallSink {
   #pendingWs = "";
   #calls: ToolCall[] = [];
   #mode: Mode = TEXT;
-  #lastChar = "";
+  /** The UTF-16 code of the last character seen, -1 at the start and after a control token. */
+  #prevCode = -1;
   #inHeader = false;
   /** A python_tag or a tool call has been seen (the message no longer "starts" here). */
   #pastMessageStart = false;
@@ -208,6 +209,16 @@ export class Machine implements CallSink {
 
   // -- input -----------------------------------------------------------------------------------
 
+  /**
+   * A text token taken whole by the fast lane ({@link plainChunk}), or false, having done nothing.
+   * `<` always may start something (a function tag), so text taken here holds no special-token
+   * text: the parser offers a string chunk here before its lexer scans it. {@link text} is the
+   * general path, which gives the same events (test/parser-internals.test.ts compares them).
+   */
+  plainText(s: string): boolean {
+    return this.#mode === TEXT && this.#contentStarted && this.#tokenText.held === 0 && !this.done && !this.#inHeader && this.#plainChunk(s);
+  }
+
   text(s: string): void {
     if (this.done || this.#inHeader) return;
     let i = 0;
@@ -219,21 +230,78 @@ export class Machine implements CallSink {
         const j = this.#contentEnd(s, i);
         if (j > i) {
           this.#emitContent(i === 0 && j === n ? s : s.slice(i, j), this.#runHoldsLt);
-          this.#lastChar = s[j - 1]!;
+          this.#prevCode = s.charCodeAt(j - 1);
           i = j;
           continue;
         }
       } else if (m.kind === Kind.Candidate && m.candidate.takeRest(s, i)) {
-        this.#lastChar = s[n - 1]!;
+        this.#prevCode = s.charCodeAt(n - 1);
         return;
       } else if (m.kind === Kind.Plain) {
         this.#emitContent(i === 0 ? s : s.slice(i));
-        this.#lastChar = s[n - 1]!;
+        this.#prevCode = s.charCodeAt(n - 1);
         return;
       }
       this.#feedChar(s[i]!);
       i++;
     }
+  }
+
+  /** True when the character before the current one is a word character (`[A-Za-z0-9_]`). */
+  #afterWord(): boolean {
+    return this.#prevCode >= 0 && codeIs(this.#prevCode, WORD);
+  }
+
+  /**
+   * The fast lane for what most pushes are — a token of prose in the middle of the content: when no
+   * character of `s` may start anything, `s` is content as it is, and one pass over it does what
+   * {@link contentEnd} and {@link emitContent} would do in two (the general path gives the same
+   * result: this only saves its work). False, having done nothing, when some character needs the
+   * general path. Only called in Text mode, after content started, with nothing held by the filter.
+   */
+  #plainChunk(s: string): boolean {
+    const n = s.length;
+    const classes = this.#classes;
+    let last = -1; // the last character that is not whitespace
+    let newline = false; // a line break after it
+    for (let j = 0; j < n; j++) {
+      const code = s.charCodeAt(j);
+      if (code < 128) {
+        const cls = classes[code]!;
+        if (cls === WORD_CHAR) {
+          last = j;
+          newline = false;
+        } else if (cls !== INERT) {
+          // A word-start character inside a word starts nothing; anything else may.
+          if (cls !== WORD_START || !(j === 0 ? this.#afterWord() : codeIs(s.charCodeAt(j - 1), WORD))) return false;
+          last = j;
+          newline = false;
+        } else if (codeIs(code, SPACE)) {
+          if (code === 10 || code === 13) newline = true;
+        } else {
+          last = j;
+          newline = false;
+        }
+      } else if (!isWsAt(s, j)) {
+        last = j;
+        newline = false;
+      }
+    }
+    if (n === 0) return true;
+    this.#prevCode = s.charCodeAt(n - 1);
+    if (last < 0) {
+      // Only whitespace: held until text follows (content is trimmed).
+      if (!this.#afterLineBreak) this.#afterLineBreak = newline;
+      this.#pendingWs += s;
+      return true;
+    }
+    this.#atTurnStart = false;
+    this.#fenceToClose = false;
+    this.#afterLineBreak = newline;
+    const text = last === n - 1 ? s : s.slice(0, last + 1);
+    this.#emitText(this.#pendingWs === "" ? text : this.#pendingWs + text);
+    this.#pendingWs = last === n - 1 ? "" : s.slice(last + 1);
+    return true;
   }
 
   /**
@@ -253,7 +321,7 @@ export class Machine implements CallSink {
       }
       if (cls === WORD_START || cls === STARTS) {
         // A word-start call cannot start right after a word character.
-        if (cls === WORD_START && (j === i ? charIs(this.#lastChar, WORD) : codeIs(s.charCodeAt(j - 1), WORD))) {
+        if (cls === WORD_START && (j === i ? this.#afterWord() : codeIs(s.charCodeAt(j - 1), WORD))) {
           j++;
           continue;
         }
@@ -272,7 +340,7 @@ export class Machine implements CallSink {
         continue;
       }
       // ` at a line start may open a fence: undecided unless the chunk shows fewer than three.
-      const lineStart = j === i ? this.#lastChar === "" || this.#lastChar === "\n" : s.charCodeAt(j - 1) === 10;
+      const lineStart = j === i ? this.#prevCode === -1 || this.#prevCode === 10 : s.charCodeAt(j - 1) === 10;
       if (!lineStart) {
         j++;
         continue;
@@ -299,7 +367,7 @@ export class Machine implements CallSink {
 
   special(name: string): void {
     if (this.done) return;
-    this.#lastChar = ""; // a control token is a word boundary
+    this.#prevCode = -1; // a control token is a word boundary
     const reason = STOPS.get(name);
     if (reason !== undefined) return this.#stop(reason);
     // Any other control token ends a header's role text; begin_of_text, padding, reserved and
@@ -345,7 +413,7 @@ export class Machine implements CallSink {
     while (this.#step(c) === REPROCESS) {
       /* the new mode examines c again */
     }
-    this.#lastChar = c;
+    this.#prevCode = c.charCodeAt(0);
   }
 
   /** Feeds text that was held and must be examined again (bounded: a few characters or one tail). */
@@ -365,7 +433,7 @@ export class Machine implements CallSink {
       return true;
     }
     const format = this.#formats[c.charCodeAt(0)];
-    if (format === undefined || (format.wordStart && !regionStart && charIs(this.#lastChar, WORD))) return false;
+    if (format === undefined || (format.wordStart && !regionStart && this.#afterWord())) return false;
     const turnStart = regionStart || (this.#atTurnStart && !this.#pastMessageStart);
     const candidate = format.open(this, c, { pos, regionStart, turnStart }, false);
     if (candidate === undefined) return false;
@@ -377,7 +445,7 @@ export class Machine implements CallSink {
     const m = this.#mode;
     switch (m.kind) {
       case Kind.Text:
-        if (c === "`" && (this.#lastChar === "" || this.#lastChar === "\n")) {
+        if (c === "`" && (this.#prevCode === -1 || this.#prevCode === 10)) {
           this.#mode = { kind: Kind.FenceOpen, text: "", newline: false };
           return REPROCESS;
         }
@@ -514,7 +582,7 @@ export class Machine implements CallSink {
     }
     if (candidate.rest !== "") {
       // Text read past the call's end: examined again, after the call's last character.
-      this.#lastChar = candidate.text[candidate.text.length - 1]!;
+      this.#prevCode = candidate.text.charCodeAt(candidate.text.length - 1);
       this.#refeed(candidate.rest);
     }
     return CONSUMED;
