@@ -5,7 +5,6 @@ import {
   defineTools,
   type ParsedToolCall,
   type ToolSpec,
-  type TypedToolCall,
   type ToolErrorMessage,
 } from "../src/tools/define-tools.js";
 import type { ToolArgumentsError, UnknownToolError } from "../src/base/errors.js";
@@ -79,7 +78,7 @@ describe("defineTools types", () => {
     expectTypeOf(call.arguments).toEqualTypeOf<{ host: string }>();
     expectTypeOf(customOnly.builtinTools).toEqualTypeOf<never[]>();
     expectTypeOf(call).toEqualTypeOf<ParsedToolCall<{ ping: ToolSpec<z.ZodObject<{ host: z.ZodString }>> }>>();
-    expectTypeOf(call).toEqualTypeOf<TypedToolCall<"ping", { host: string }>>();
+    expectTypeOf(call).toEqualTypeOf<ToolCall<"ping", { host: string }>>();
   });
 
   it("safeParse narrows on success and types the error", () => {

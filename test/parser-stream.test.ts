@@ -214,7 +214,7 @@ describe("options", () => {
     expect(() => createStreamParser({ maxToolCallChars: 1.5 })).toThrow(InvalidOptionsError);
     expect(() => createStreamParser({ tools: "f" as unknown as string[] })).toThrow(InvalidOptionsError);
     expect(() => createStreamParser({ tools: [{ description: "no name" } as never] })).toThrow(InvalidOptionsError);
-    expect(() => createStreamParser({ builtinTools: ["not a name"] })).toThrow(InvalidOptionsError);
+    expect(() => createStreamParser({ builtinTools: ["not a name"] as never })).toThrow(InvalidOptionsError);
     expect(() => createStreamParser({ createId: "x" as unknown as () => string })).toThrow(InvalidOptionsError);
     expect(() => parseAssistantOutput("x", [] as never)).toThrow(InvalidOptionsError);
   });

@@ -16,7 +16,6 @@ import type { AssistantMessage, ParseOptions, StreamEvent, TokenChunk } from "./
 export type {
   AssistantMessage,
   ParseOptions,
-  ParseToolSpec,
   StopReason,
   StreamEvent,
   TokenChunk,

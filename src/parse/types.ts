@@ -3,18 +3,22 @@
  */
 import type { LlamaPromptError } from "../base/errors.js";
 import type { ToolDefinition } from "../base/options.js";
+import type { AnyBuiltinToolName } from "../base/tokens.js";
 
 /** How a tool call was written by the model. */
 export type ToolCallFormat = "builtin" | "code" | "json" | "function_tag" | "python_list";
 
-/** A tool call parsed from model output. */
-export interface ToolCall {
+/**
+ * A tool call parsed from model output. The parameters narrow it: `defineTools`' `parse` returns
+ * `ToolCall<"get_weather", { city: string }>` (a literal name, arguments checked by the schema).
+ */
+export interface ToolCall<Name extends string = string, Args = Record<string, unknown>> {
   /** Unique within the message; from `createId` when given. */
   id: string;
   /** Tool name; code-interpreter code is named `code_interpreter`. */
-  name: string;
+  name: Name;
   /** Decoded arguments: built-ins `{ query, ... }`, code `{ code }`, JSON calls their parameters. */
-  arguments: Record<string, unknown>;
+  arguments: Args;
   format: ToolCallFormat;
   /** The exact text of the call as the model wrote it (without `<|python_tag|>` and stop tokens). */
   raw: string;
@@ -52,18 +56,20 @@ export type StreamEvent =
   | { type: "error"; index?: number; error: LlamaPromptError }
   | { type: "end"; message: AssistantMessage };
 
-/**
- * A custom tool the caller offered: its name, or its definition (OpenAI-style, `{name}` or Meta's
- * `{tool_name}`; the same definitions `renderPrompt` takes).
- */
-export type ParseToolSpec = string | ToolDefinition;
-
 /** Options of the parser. */
 export interface ParseOptions {
-  /** The custom tools offered. When given, a JSON / function-tag / python-list call naming none of them nor an enabled built-in stays text. */
-  tools?: readonly ParseToolSpec[] | null;
-  /** Built-in tools enabled. Default: all of brave_search, wolfram_alpha, code_interpreter. */
-  builtinTools?: readonly string[] | null;
+  /**
+   * The custom tools offered: names, or the definitions `renderPrompt` takes (OpenAI-style, `{name}`
+   * or Meta's `{tool_name}`). When given, a JSON / function-tag / python-list call naming none of
+   * them nor an enabled built-in stays text.
+   */
+  tools?: readonly (string | ToolDefinition)[] | null;
+  /**
+   * Built-in tools enabled (`brave_search`, `wolfram_alpha`, `code_interpreter`, and the others a
+   * `meta` prompt may offer). Default: none, as in `renderPrompt`; `parseOptionsFor(renderOptions)`
+   * gives exactly the ones a prompt offered.
+   */
+  builtinTools?: readonly AnyBuiltinToolName[] | null;
   /** Tool-call id generator. Default: `call_` + a per-parser counter and random suffix. */
   createId?: () => string;
   /** Longest tool call kept, in characters (default 1 000 000). Past it: an error event, text kept as content. */

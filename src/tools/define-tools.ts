@@ -19,7 +19,7 @@ import {
   type ErrorPath,
   type ToolArgumentIssue,
 } from "../base/errors.js";
-import type { ToolCall, ToolCallFormat } from "../parse/types.js";
+import type { ToolCall } from "../parse/types.js";
 import { readOptions, type FunctionToolDefinition } from "../base/options.js";
 import { BUILTIN_TOOLS, isToolName, TOOL_NAME_RULE, type BuiltinToolName } from "../base/tokens.js";
 
@@ -61,19 +61,10 @@ export interface BuiltinToolArguments {
   code_interpreter: { code: string };
 }
 
-/** A validated tool call: {@link ToolCall} with a literal `name` and typed `arguments`. */
-export interface TypedToolCall<Name extends string = string, Args = Record<string, unknown>> {
-  id: string;
-  name: Name;
-  arguments: Args;
-  format: ToolCallFormat;
-  raw: string;
-}
-
 /** The union of validated calls of a tool set: narrow it with `call.name === "..."`. */
 export type ParsedToolCall<T extends ToolSpecs, B extends BuiltinToolName = never> =
-  | { [K in keyof T & string]: TypedToolCall<K, z.output<T[K]["parameters"]>> }[keyof T & string]
-  | { [K in B]: TypedToolCall<K, BuiltinToolArguments[K]> }[B];
+  | { [K in keyof T & string]: ToolCall<K, z.output<T[K]["parameters"]>> }[keyof T & string]
+  | { [K in B]: ToolCall<K, BuiltinToolArguments[K]> }[B];
 
 
 /** Result of `safeParse`. */
@@ -289,7 +280,7 @@ function validateCall(
   toolCall: ToolCall,
   schemas: ReadonlyMap<string, z.core.$ZodType>,
   names: readonly string[],
-): SafeParseToolCallResult<TypedToolCall> {
+): SafeParseToolCallResult<ToolCall> {
   if (toolCall === null || typeof toolCall !== "object") {
     return { success: false, error: notACallError(toolCall) };
   }
@@ -304,7 +295,7 @@ function validateCall(
     return { success: false, error: new UnknownToolError(typeof name === "string" ? name : safeString(name), names) };
   }
   const toolName = name as string;
-  const argumentsError = (message: string, received: unknown): SafeParseToolCallResult<TypedToolCall> => ({
+  const argumentsError = (message: string, received: unknown): SafeParseToolCallResult<ToolCall> => ({
     success: false,
     error: new ToolArgumentsError(toolName, [{ path: [], message, received }]),
   });
@@ -331,7 +322,7 @@ function validateCall(
     if (!result.success) {
       return { success: false, error: new ToolArgumentsError(toolName, toIssues(result.error.issues, args)) };
     }
-    const data: TypedToolCall = { ...toolCall, name: toolName, arguments: result.data as Record<string, unknown> };
+    const data: ToolCall = { ...toolCall, name: toolName, arguments: result.data as Record<string, unknown> };
     return { success: true, data };
   } catch (cause) {
     // A throwing getter on the call or its arguments, or a schema refinement/transform that threw.

@@ -12,7 +12,6 @@ export {
   type ToolSpecs,
   type ToolParametersSchema,
   type BuiltinToolArguments,
-  type TypedToolCall,
   type ParsedToolCall,
   type SafeParseToolCallResult,
   type ToolErrorContent,
