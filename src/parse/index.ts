@@ -120,7 +120,10 @@ class Parser {
     if (m.done) return [];
     // Most chunks are a token of prose: the machine's fast lane takes a string chunk whole when none
     // of its characters may start anything (`<` included), which the lexer would pass on unchanged.
-    if (typeof c === "string" && this.#lexer.held === "" && m.plainText(c)) return m.take();
+    if (typeof c === "string" && this.#lexer.held === "") {
+      const events = m.plainText(c);
+      if (events !== undefined) return events;
+    }
     this.#lexer.push(c);
     return m.take();
   }

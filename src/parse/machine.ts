@@ -101,6 +101,13 @@ const STARTS = 3; // may start a call anywhere
 const SEMICOLON = 4;
 const BACKTICK = 5;
 
+/** What the fast lane does with a character: text, whitespace, a line break, check the word before, give up. */
+const LANE_TEXT = 0;
+const LANE_BLANK = 1;
+const LANE_NEWLINE = 2;
+const LANE_WORD_START = 3;
+const LANE_STOP = 4;
+
 /** Content pieces joined into one block. */
 const CONTENT_BLOCK = 4096;
 
@@ -162,6 +169,8 @@ export class Machine implements CallSink {
   /** Per ASCII character: the call format whose calls may start with it, and its fast-path class. */
   #formats: Array<CallFormat | undefined> = [];
   #classes = new Uint8Array(128);
+  /** Per ASCII character, what the fast lane ({@link plainChunk}) does with it (LANE_*). */
+  #lane = new Uint8Array(128);
   /** Set by {@link contentEnd}: the run it skipped may hold a `<`. */
   #runHoldsLt = false;
   #limit: number;
@@ -182,6 +191,15 @@ export class Machine implements CallSink {
     }
     this.#classes[0x3b] = SEMICOLON;
     this.#classes[0x60] = BACKTICK;
+    for (let c = 0; c < 128; c++) {
+      const cls = this.#classes[c]!;
+      this.#lane[c] =
+        cls === WORD_START ? LANE_WORD_START
+        : cls !== INERT && cls !== WORD_CHAR ? LANE_STOP
+        : codeIs(c, NEWLINE) ? LANE_NEWLINE
+        : codeIs(c, SPACE) ? LANE_BLANK
+        : LANE_TEXT;
+    }
   }
 
   take(): StreamEvent[] {
@@ -210,13 +228,15 @@ export class Machine implements CallSink {
   // -- input -----------------------------------------------------------------------------------
 
   /**
-   * A text token taken whole by the fast lane ({@link plainChunk}), or false, having done nothing.
-   * `<` always may start something (a function tag), so text taken here holds no special-token
-   * text: the parser offers a string chunk here before its lexer scans it. {@link text} is the
-   * general path, which gives the same events (test/parser-internals.test.ts compares them).
+   * A string chunk taken whole by the fast lane ({@link plainChunk}): its events, or undefined,
+   * having done nothing. `<` always may start something (a function tag), so a chunk taken here
+   * holds no special-token text: the parser offers a string chunk here before its lexer scans it.
+   * {@link text} is the general path, which gives the same events (test/parser-internals.test.ts
+   * compares them push by push).
    */
-  plainText(s: string): boolean {
-    return this.#mode === TEXT && this.#contentStarted && this.#tokenText.held === 0 && !this.done && !this.#inHeader && this.#plainChunk(s);
+  plainText(s: string): StreamEvent[] | undefined {
+    if (this.#mode !== TEXT || !this.#contentStarted || this.#tokenText.held !== 0 || this.done || this.#inHeader) return undefined;
+    return this.#plainChunk(s);
   }
 
   text(s: string): void {
@@ -254,54 +274,50 @@ export class Machine implements CallSink {
 
   /**
    * The fast lane for what most pushes are — a token of prose in the middle of the content: when no
-   * character of `s` may start anything, `s` is content as it is, and one pass over it does what
-   * {@link contentEnd} and {@link emitContent} would do in two (the general path gives the same
-   * result: this only saves its work). False, having done nothing, when some character needs the
-   * general path. Only called in Text mode, after content started, with nothing held by the filter.
+   * character of `s` may start anything, `s` is content as it is, and one pass over it (one table
+   * lookup per character) does what {@link contentEnd} and {@link emitContent} would do in two. Its
+   * events, or undefined, having done nothing, when some character needs the general path. Only
+   * called in Text mode, after content started, with nothing held, between pushes (no event waiting).
    */
-  #plainChunk(s: string): boolean {
+  #plainChunk(s: string): StreamEvent[] | undefined {
     const n = s.length;
-    const classes = this.#classes;
+    const lane = this.#lane;
     let last = -1; // the last character that is not whitespace
     let newline = false; // a line break after it
     for (let j = 0; j < n; j++) {
       const code = s.charCodeAt(j);
-      if (code < 128) {
-        const cls = classes[code]!;
-        if (cls === WORD_CHAR) {
-          last = j;
-          newline = false;
-        } else if (cls !== INERT) {
-          // A word-start character inside a word starts nothing; anything else may.
-          if (cls !== WORD_START || !(j === 0 ? this.#afterWord() : codeIs(s.charCodeAt(j - 1), WORD))) return false;
-          last = j;
-          newline = false;
-        } else if (codeIs(code, SPACE)) {
-          if (code === 10 || code === 13) newline = true;
-        } else {
-          last = j;
-          newline = false;
-        }
-      } else if (!isWsAt(s, j)) {
+      const c = code < 128 ? lane[code]! : isWsAt(s, j) ? LANE_BLANK : LANE_TEXT;
+      if (c === LANE_TEXT) {
         last = j;
         newline = false;
+      } else if (c === LANE_BLANK) {
+        // (whitespace)
+      } else if (c === LANE_NEWLINE) {
+        newline = true;
+      } else if (c === LANE_WORD_START && (j === 0 ? this.#afterWord() : codeIs(s.charCodeAt(j - 1), WORD))) {
+        // A word-start character inside a word starts nothing.
+        last = j;
+        newline = false;
+      } else {
+        return undefined;
       }
     }
-    if (n === 0) return true;
+    if (n === 0) return [];
     this.#prevCode = s.charCodeAt(n - 1);
     if (last < 0) {
       // Only whitespace: held until text follows (content is trimmed).
       if (!this.#afterLineBreak) this.#afterLineBreak = newline;
       this.#pendingWs += s;
-      return true;
+      return [];
     }
     this.#atTurnStart = false;
     this.#fenceToClose = false;
     this.#afterLineBreak = newline;
     const text = last === n - 1 ? s : s.slice(0, last + 1);
-    this.#emitText(this.#pendingWs === "" ? text : this.#pendingWs + text);
+    const delta = this.#pendingWs === "" ? text : this.#pendingWs + text;
     this.#pendingWs = last === n - 1 ? "" : s.slice(last + 1);
-    return true;
+    this.#addContent(delta);
+    return [{ type: "text-delta", text: delta }];
   }
 
   /**
@@ -718,16 +734,21 @@ export class Machine implements CallSink {
 
   #emitText(s: string): void {
     if (s === "") return;
+    this.#addContent(s);
+    const out = this.#out;
+    const last = out.length === 0 ? undefined : out[out.length - 1]!; // (out[-1] is a slow property lookup)
+    if (last !== undefined && last.type === "text-delta") last.text += s;
+    else this.#emit({ type: "text-delta", text: s });
+  }
+
+  /** Appends to the content (non-empty text, as a text-delta carries it). */
+  #addContent(s: string): void {
     const pieces = this.#contentPieces;
     pieces[this.#contentCount++] = s;
     if (this.#contentCount === CONTENT_BLOCK) {
       this.#contentBlocks.push(pieces.join(""));
       this.#contentCount = 0;
     }
-    const out = this.#out;
-    const last = out.length === 0 ? undefined : out[out.length - 1]!; // (out[-1] is a slow property lookup)
-    if (last !== undefined && last.type === "text-delta") last.text += s;
-    else this.#emit({ type: "text-delta", text: s });
   }
 
   // -- calls (the CallSink the formats write through) ----------------------------------------------
