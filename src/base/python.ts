@@ -144,54 +144,68 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean, prev?
       throw walkError(w, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     w.open.push(obj);
-    let out: unknown;
-    if (isArray) {
-      const n: unknown = (obj as unknown[]).length;
-      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw walkError(w, "an array whose length is not a valid length");
-      if (n > w.budget.left) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
-      // Built only once it differs from the previous snapshot (which it equals so far).
-      const before = Array.isArray(prev) && prev.length === n ? (prev as unknown[]) : undefined;
-      let arr: unknown[] | undefined = before === undefined ? [] : undefined;
-      for (let i = 0; i < n; i++) {
-        w.at.push(i);
-        const y = copyJson(w, (obj as unknown[])[i], depth + 1, false, before?.[i]);
-        w.at.pop();
-        if (arr === undefined && !Object.is(y, before![i])) arr = before!.slice(0, i);
-        arr?.push(y);
-      }
-      out = arr ?? before;
-    } else {
-      const before = prev !== null && typeof prev === "object" && !Array.isArray(prev) ? (prev as Record<string, unknown>) : undefined;
-      const beforeKeys = before === undefined ? undefined : Object.keys(before);
-      let rec: Record<string, unknown> | undefined = before === undefined ? {} : undefined;
-      let written = 0;
-      for (const k of Object.keys(obj)) {
-        const x = (obj as Record<string, unknown>)[k];
-        if (x === undefined) continue;
-        w.at.push(k);
-        const key = w.onString === undefined ? k : w.onString(k, w.at);
-        const same = rec === undefined && beforeKeys![written] === key;
-        const y = copyJson(w, x, depth + 1, false, same ? before![key] : undefined);
-        w.at.pop();
-        if (rec === undefined && !(same && Object.is(y, before![key]))) {
-          rec = {};
-          for (let j = 0; j < written; j++) defineJsonKey(rec, beforeKeys![j]!, before![beforeKeys![j]!]);
-        }
-        if (rec !== undefined) defineJsonKey(rec, key, y);
-        written++;
-      }
-      if (rec === undefined && written !== beforeKeys!.length) {
-        rec = {}; // the previous snapshot's first keys, and no more
-        for (let j = 0; j < written; j++) defineJsonKey(rec, beforeKeys![j]!, before![beforeKeys![j]!]);
-      }
-      out = rec ?? before;
-    }
+    const out = isArray ? copyArray(w, obj as unknown[], depth, prev) : copyRecord(w, obj as Record<string, unknown>, depth, prev);
     w.open.pop();
     return out;
   } catch (e) {
     if (isLlamaPromptError(e)) throw e;
     throw walkError(w, "could not be read (a getter, toJSON() or Proxy trap threw)", e);
   }
+}
+
+/** The items of an array (its length checked), as {@link copyJson} copies them. */
+function copyArray(w: Walk, obj: unknown[], depth: number, prev: unknown): unknown[] {
+  const n: unknown = obj.length;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw walkError(w, "an array whose length is not a valid length");
+  if (n > w.budget.left) throw walkError(w, `more than ${MAX_JSON_VALUES} values in one input`);
+  // Built only once it differs from the previous snapshot (which it equals so far).
+  const before = Array.isArray(prev) && prev.length === n ? (prev as unknown[]) : undefined;
+  let arr: unknown[] | undefined = before === undefined ? [] : undefined;
+  const at = w.at;
+  for (let i = 0; i < n; i++) {
+    const p = before === undefined ? undefined : before[i];
+    at.push(i);
+    const y = copyJson(w, obj[i], depth + 1, false, p);
+    at.pop();
+    if (arr === undefined && !Object.is(y, p)) arr = before!.slice(0, i);
+    if (arr !== undefined) arr.push(y);
+  }
+  return arr ?? before!;
+}
+
+/** The entries of an object whose value is not `undefined`, as {@link copyJson} copies them. */
+function copyRecord(w: Walk, obj: Record<string, unknown>, depth: number, prev: unknown): Record<string, unknown> {
+  const before = prev !== null && typeof prev === "object" && !Array.isArray(prev) ? (prev as Record<string, unknown>) : undefined;
+  const beforeKeys = before === undefined ? undefined : Object.keys(before);
+  let rec: Record<string, unknown> | undefined = before === undefined ? {} : undefined;
+  let written = 0;
+  const at = w.at;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = obj[k];
+    if (x === undefined) continue;
+    at.push(k);
+    const key = w.onString === undefined ? k : w.onString(k, at);
+    // The same part of the previous snapshot: the entry at the same position, if it has this key.
+    const same = rec === undefined && beforeKeys![written] === key;
+    const p = same ? before![key] : undefined;
+    const y = copyJson(w, x, depth + 1, false, p);
+    at.pop();
+    if (rec === undefined && !(same && Object.is(y, p))) rec = firstEntries(before!, beforeKeys!, written);
+    if (rec !== undefined) defineJsonKey(rec, key, y);
+    written++;
+  }
+  // Fewer entries than the previous snapshot: its first ones, and no more.
+  if (rec === undefined && written !== beforeKeys!.length) rec = firstEntries(before!, beforeKeys!, written);
+  return rec ?? before!;
+}
+
+/** A new record with the first `n` entries of a previous snapshot's record. */
+function firstEntries(before: Record<string, unknown>, keys: string[], n: number): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (let j = 0; j < n; j++) defineJsonKey(rec, keys[j]!, before[keys[j]!]);
+  return rec;
 }
 
 /** Options of {@link pyJsonDumps}, named after Python's. */
@@ -220,6 +234,50 @@ export function pyJsonDumps(value: unknown, options: PyJsonOptions | null = {}, 
   return walkJson(value, (JSON_STYLES[id] ??= jsonStyle(ensureAscii, indent)), path);
 }
 
+/**
+ * {@link pyJsonDumps} with `ensure_ascii=False` of a {@link plainJson} snapshot (or a part of one),
+ * the same text, written faster (the renderers serialise tool definitions, call arguments and tool
+ * results on every render). A snapshot was already guarded by the walk that made it: no cycle, no
+ * nesting deeper than {@link MAX_JSON_DEPTH}, no `undefined` property, nothing that is not JSON
+ * data. So this is a plain recursion over it, without the guards, the style callbacks and the path
+ * bookkeeping of {@link walkJson} — and only ever given a snapshot.
+ */
+export function snapshotJsonDumps(snapshot: unknown, indent?: number): string {
+  return dumpSnapshot(snapshot, indent === undefined ? undefined : (INDENTS[indent] ??= []), indent ?? 0, 0);
+}
+
+/** Newline + indentation of each level, per indent width, made on first use. */
+const INDENTS: Record<number, string[]> = {};
+
+/** `pads`: the indentation lines (no indent: undefined, one line with ", " between items). */
+function dumpSnapshot(v: unknown, pads: string[] | undefined, width: number, level: number): string {
+  switch (typeof v) {
+    case "string":
+      return pyJsonString(v);
+    case "number":
+      return pyNumber(v);
+    case "boolean":
+      return v ? "true" : "false";
+    case "bigint":
+      return v.toString();
+  }
+  if (v === null) return "null";
+  const isArray = Array.isArray(v);
+  const keys = isArray ? undefined : Object.keys(v as object);
+  const n = isArray ? (v as unknown[]).length : keys!.length;
+  if (n === 0) return isArray ? "[]" : "{}";
+  const inner = pads === undefined ? "" : (pads[level + 1] ??= "\n" + " ".repeat(width * (level + 1)));
+  const separator = pads === undefined ? ", " : "," + inner;
+  let s = isArray ? "[" + inner : "{" + inner;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) s += separator;
+    if (isArray) s += dumpSnapshot((v as unknown[])[i], pads, width, level + 1);
+    else s += pyJsonString(keys![i]!) + ": " + dumpSnapshot((v as Record<string, unknown>)[keys![i]!], pads, width, level + 1);
+  }
+  const outer = pads === undefined ? "" : (pads[level] ??= "\n" + " ".repeat(width * level));
+  return s + outer + (isArray ? "]" : "}");
+}
+
 /** The styles of `json.dumps`, by `ensure_ascii` and `indent`, made on first use. */
 const JSON_STYLES: Record<string, JsonStyle> = {};
 
@@ -241,8 +299,17 @@ function jsonStyle(ensureAscii: boolean, indent: number | undefined): JsonStyle 
       throw new SerializationError(`${describeValue(v)} cannot be written as JSON`, [...at]);
     },
     key: (k) => pyJsonString(k, ensureAscii) + ": ",
-    keys: (obj) => Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined),
+    keys: definedKeys,
   };
+}
+
+/** The keys of `obj` whose value is not `undefined` (a new array only when one is left out). */
+function definedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    if ((obj as Record<string, unknown>)[keys[i]!] === undefined) return keys.filter((k) => (obj as Record<string, unknown>)[k] !== undefined);
+  }
+  return keys;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -273,8 +340,15 @@ const ESCAPE = /["\\\u0000-\u001f]/g;
  * common case, is not run through `replace`: testing first is faster.)
  */
 export function pyJsonString(s: string, ensureAscii = false): string {
-  return '"' + (ensureAscii ? s.replace(ESCAPE_ASCII, escapeChar) : NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE, escapeChar) : s) + '"';
+  if (ensureAscii) return '"' + s.replace(ESCAPE_ASCII, escapeChar) + '"';
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  // JSON.stringify escapes exactly Python's set (quote, backslash, \b \f \n \r \t, other controls as
+  // lowercase \u00xx) and is native, but it also escapes lone surrogates, which Python writes as they are.
+  return (s as WellFormed).isWellFormed() ? JSON.stringify(s) : '"' + s.replace(ESCAPE, escapeChar) + '"';
 }
+
+/** `String.prototype.isWellFormed` (ES2024, in Node 20; the project's lib is ES2022). */
+type WellFormed = string & { isWellFormed(): boolean };
 
 /**
  * A number as Python writes it (`str()`, `repr()` and `json.dumps` agree for finite numbers).
@@ -289,6 +363,10 @@ export function pyNumber(n: number, path: ErrorPath = []): string {
   // JavaScript number cannot hold an exact integer, so it came from a float (JSON `1e20`): write it
   // as Python writes floats. (Pass a BigInt for a big int.)
   if (Number.isSafeInteger(n)) return String(n);
+  // From 1e-4 up to 1e16 both write the shortest round-trip digits without an exponent (JavaScript
+  // does so from 1e-7 to 1e21): the same text, but integers (from 2^53 on) are floats to Python.
+  const abs = Math.abs(n);
+  if (abs >= 1e-4 && abs < 1e16) return Number.isInteger(n) ? `${n}.0` : String(n);
   // Python's repr: the shortest round-trip digits (toExponential's), in exponent form below 1e-4 and
   // from 1e16 on, with a sign and at least two exponent digits.
   const [digits, exp] = n.toExponential().split("e") as [string, string];

@@ -8,7 +8,7 @@
 import { InvalidMessageError, InvalidOptionsError, TemplateError } from "../../base/errors.js";
 import { writeContent, type NormalizedContent, type NormalizedMessage } from "../messages.js";
 import type { ResolvedRenderOptions } from "../options.js";
-import { pyJsonDumps, pyStr } from "../../base/python.js";
+import { pyStr, snapshotJsonDumps } from "../../base/python.js";
 import { isRecord } from "../../base/read.js";
 import { SegmentBuilder, type Segment } from "../segments.js";
 import { VISION_TOKENS } from "../special-tokens.js";
@@ -30,10 +30,10 @@ const JSON_CALL_INSTRUCTIONS =
 let jsonBefore = new Map<object, string>();
 let jsonNow = new Map<object, string>();
 
-function toolJson(t: object, i: number): string {
+function toolJson(t: object): string {
   let json = jsonNow.get(t) ?? jsonBefore.get(t);
   if (json === undefined) {
-    json = pyJsonDumps(t, { indent: 4 }, ["options", "tools", i]);
+    json = snapshotJsonDumps(t, 4);
     void (Number(json) | 0); // flattens the string in place (V8 builds it as a rope), once
   }
   jsonNow.set(t, json);
@@ -125,7 +125,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
             at,
           );
         }
-        out.text(iterable ? pyJsonDumps(c, {}, at) : pyStr(c as number | boolean | null), { path: at, role: "ipython", value: c });
+        out.text(iterable ? snapshotJsonDumps(c) : pyStr(c as number | boolean | null), { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
       }
@@ -200,7 +200,7 @@ function writeTools(out: SegmentBuilder, tools: readonly object[], intro: string
   out.text(intro + JSON_CALL_INSTRUCTIONS);
   tools.forEach((t, i) => {
     const path = ["options", "tools", i];
-    out.text(toolJson(t, i), { path, value: t }).text("\n\n");
+    out.text(toolJson(t), { path, value: t }).text("\n\n");
   });
 }
 
@@ -232,7 +232,7 @@ function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, 
     out.special("<|python_tag|>").text(`${call.name}.call(`).text(args.join(", "), source).text(")");
   } else {
     // The name satisfies isToolName (checked when the message was read): nothing to escape.
-    out.text(`{"name": "${call.name}", "parameters": `).text(pyJsonDumps(call.arguments, {}, call.argumentsPath), source).text("}");
+    out.text(`{"name": "${call.name}", "parameters": `).text(snapshotJsonDumps(call.arguments), source).text("}");
   }
   // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
   out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
