@@ -33,7 +33,6 @@ export interface SpecialSegment {
 export type Segment = TextSegment | SpecialSegment;
 
 const IDS = SPECIAL_TOKENS;
-const NO_RANGES: SourcedRange[] = [];
 
 /** A piece of text to write and, when it comes from the input, where from. */
 export interface Piece {
@@ -41,23 +40,37 @@ export interface Piece {
   source?: TextSource;
 }
 
+/** A finished prompt, checked as written (see {@link SegmentBuilder.finish}): ask for one of the two, once. */
+export interface BuiltPrompt {
+  /** The segments: text runs between special tokens. */
+  segments(): Segment[];
+  /** The prompt string: the segments' texts joined. */
+  string(): string;
+}
+
 /**
- * Accumulates segments, merging adjacent text and dropping empty text. Each piece of text written
- * from the input carries its source, so that the final check ({@link SegmentBuilder.build}) can name
- * the field(s) a special token came from.
+ * Accumulates a prompt: text (adjacent text merged, empty text dropped) and special tokens. Each
+ * piece of text written from the input carries its source, so that the final check ({@link finish})
+ * can name the field(s) a special token came from.
+ *
+ * The prompt is kept as one string and the offsets of its special tokens, not as segment objects:
+ * `renderPrompt` wants the string, and gets it with one scan for `<|` over the whole text.
  */
-export class SegmentBuilder {
-  readonly #out: Segment[] = [];
-  /** Index in `out` of each text segment whose text came (partly) from the input, and its ranges. */
-  readonly #sourcedAt: number[] = [];
-  readonly #sourced: SourcedRange[][] = [];
-  #pending = "";
-  #pendingRanges: SourcedRange[] | undefined;
+export class SegmentBuilder implements BuiltPrompt {
+  /** The whole prompt so far, special tokens written as their text. */
+  #text = "";
+  /** Where each special token starts in `text`, and which it is. */
+  readonly #specialAt: number[] = [];
+  readonly #specials: SegmentTokenName[] = [];
+  /** Where text written from the input lies in `text` (in order; none spans a special token). */
+  readonly #sourced: SourcedRange[] = [];
+  #policy: SpecialTokenPolicy = "allow";
+  #tokens: TokenSet | undefined;
 
   /** Appends plain text; `source` says which input field it was written from (none: the dialect's own text). */
   text(s: string, source?: TextSource): this {
-    if (source !== undefined && s !== "") (this.#pendingRanges ??= []).push({ start: this.#pending.length, end: this.#pending.length + s.length, source });
-    this.#pending += s;
+    if (source !== undefined && s !== "") this.#sourced.push({ start: this.#text.length, end: this.#text.length + s.length, source });
+    this.#text += s;
     return this;
   }
 
@@ -90,49 +103,67 @@ export class SegmentBuilder {
 
   /** Appends a special token. */
   special(token: SegmentTokenName): this {
-    this.#flush();
-    this.#out.push({ type: "special", token, id: token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : IDS[token], text: token });
+    this.#specialAt.push(this.#text.length);
+    this.#specials.push(token);
+    this.#text += token;
     return this;
   }
 
   /**
-   * The segments (call once: the builder is then done). Unless `policy` is `"allow"`, every text segment is checked as written — the
-   * one place that sees fields joined — and a special token in it is refused (`"reject"`: a
-   * `SpecialTokenError` naming the field, or both fields when the token spans two) or removed
-   * (`"strip"`, so that the result holds none). `tokens`: the vocabulary's special tokens (default
-   * Llama 3.1's; `VISION_TOKENS` adds Llama 3.2 Vision's `<|image|>`).
+   * Ends the prompt (the builder is then done) with the check of what it wrote: unless `policy` is
+   * `"allow"`, every text segment is checked as written — the one place that sees fields joined —
+   * and a special token in it is refused (`"reject"`: a `SpecialTokenError` naming the field, or
+   * both fields when the token spans two) or removed (`"strip"`, so that the result holds none).
+   * `tokens`: the vocabulary's special tokens (default Llama 3.1's; `VISION_TOKENS` adds Llama 3.2
+   * Vision's `<|image|>`). The check runs when the segments or the string are asked for.
    */
-  build(policy: SpecialTokenPolicy = "allow", tokens?: TokenSet): Segment[] {
-    this.#flush();
-    const out = this.#out;
-    if (policy === "allow") return out;
-    let emptied = false;
-    let k = 0; // index into sourcedAt / sourced
-    for (let i = 0; i < out.length; i++) {
-      const seg = out[i]!;
-      if (seg.type === "special") continue;
-      const ranges = this.#sourcedAt[k] === i ? this.#sourced[k++]! : NO_RANGES;
-      if (!seg.text.includes("<|")) continue;
-      const text = guardWrittenText(seg.text, ranges, policy, tokens);
-      if (text !== seg.text) {
-        out[i] = { type: "text", text };
-        emptied ||= text === "";
-      }
-    }
-    // Text stripped to nothing is no segment.
-    return emptied ? out.filter((seg) => seg.text !== "") : out;
+  finish(policy: SpecialTokenPolicy = "allow", tokens?: TokenSet): BuiltPrompt {
+    this.#policy = policy;
+    this.#tokens = tokens;
+    return this;
   }
 
-  #flush(): void {
-    if (this.#pending !== "") {
-      if (this.#pendingRanges !== undefined) {
-        this.#sourcedAt.push(this.#out.length);
-        this.#sourced.push(this.#pendingRanges);
-        this.#pendingRanges = undefined;
-      }
-      this.#out.push({ type: "text", text: this.#pending });
-      this.#pending = "";
+  segments(): Segment[] {
+    const text = this.#text;
+    const out: Segment[] = [];
+    let at = 0; // end of the previous special token
+    for (let k = 0; k < this.#specials.length; k++) {
+      const start = this.#specialAt[k]!;
+      const token = this.#specials[k]!;
+      if (start > at) this.#pushText(out, at, start);
+      out.push({ type: "special", token, id: token === IMAGE_TOKEN ? IMAGE_TOKEN_ID : IDS[token], text: token });
+      at = start + token.length;
     }
+    if (text.length > at) this.#pushText(out, at, text.length);
+    return out;
+  }
+
+  string(): string {
+    const text = this.#text;
+    if (this.#policy === "allow") return text;
+    // Every "<|" of the prompt is one of the special tokens it wrote, or lies inside a text segment
+    // (no special token ends in "<", none holds "<|" but at its start): when all are the former, no
+    // text segment holds a token and the text is the prompt. Else the text segments are checked one
+    // by one, as `segments()` does.
+    const at = this.#specialAt;
+    let k = 0;
+    for (let i = text.indexOf("<|"); i !== -1; i = text.indexOf("<|", i + 2)) {
+      while (k < at.length && at[k]! < i) k++;
+      if (at[k] !== i) return joinSegments(this.segments());
+    }
+    return text;
+  }
+
+  /** Appends the text segment `text[from, to)`, checked unless the policy is "allow"; stripped to nothing, it is no segment. */
+  #pushText(out: Segment[], from: number, to: number): void {
+    let text = this.#text.slice(from, to);
+    if (this.#policy !== "allow" && text.includes("<|")) {
+      const ranges: SourcedRange[] = [];
+      for (const r of this.#sourced) if (r.start >= from && r.end <= to) ranges.push({ start: r.start - from, end: r.end - from, source: r.source });
+      text = guardWrittenText(text, ranges, this.#policy as "reject" | "strip", this.#tokens);
+      if (text === "") return;
+    }
+    out.push({ type: "text", text });
   }
 }
 

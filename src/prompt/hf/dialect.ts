@@ -10,7 +10,7 @@ import { writeContent, type NormalizedContent, type NormalizedMessage } from "..
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyStr, snapshotJsonDumps } from "../../base/python.js";
 import { isRecord } from "../../base/read.js";
-import { SegmentBuilder, type Segment } from "../segments.js";
+import { SegmentBuilder, type BuiltPrompt } from "../segments.js";
 import { VISION_TOKENS } from "../special-tokens.js";
 import { DEFAULT_DATE_STRING, IMAGE_TOKEN } from "../../base/tokens.js";
 import { dayMonthYear } from "../date.js";
@@ -41,7 +41,7 @@ function toolJson(t: object): string {
 }
 
 /** Renders normalised messages as the official template does. */
-export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
+export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): BuiltPrompt {
   if (jsonNow.size > 0) [jsonBefore, jsonNow] = [jsonNow, new Map()];
   const out = new SegmentBuilder();
   const tools = opts.tools;
@@ -136,7 +136,7 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
     out.header("assistant");
   }
   // Vision prompts also guard <|image|> written as text: the Vision tokenizer reads it as an image slot.
-  return out.build(opts.specialTokens, version.vision ? VISION_TOKENS : undefined);
+  return out.finish(opts.specialTokens, version.vision ? VISION_TOKENS : undefined);
 }
 
 /** True when a message's content holds an image part (the Vision template's `content['type'] == 'image'`). */

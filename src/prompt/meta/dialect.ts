@@ -18,7 +18,7 @@ import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { walkJson, type JsonStyle } from "../../base/walk.js";
-import { SegmentBuilder, type Piece, type Segment } from "../segments.js";
+import { SegmentBuilder, type BuiltPrompt, type Piece } from "../segments.js";
 import { dayMonthYear } from "../date.js";
 import { builtinToolsText, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
 
@@ -27,7 +27,7 @@ export type { ToolPromptFormat };
 const BUILTIN = new Set<string>(META_BUILTIN_TOOLS);
 
 /** Renders normalised messages the way Meta's reference ChatFormat encodes them. */
-export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOptions): Segment[] {
+export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOptions): BuiltPrompt {
   const format = opts.toolPromptFormat;
   if (opts.toolsInUserMessageGiven) {
     throw new InvalidOptionsError(
@@ -74,7 +74,7 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   }
 
   if (opts.addGenerationPrompt) out.header("assistant");
-  return out.build(opts.specialTokens);
+  return out.finish(opts.specialTokens);
 }
 
 const TOOLS_SOURCE = { path: ["options", "tools"] };
