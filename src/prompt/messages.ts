@@ -232,6 +232,8 @@ function read(obj: object, key: string | number, path: ErrorPath): unknown {
 interface Reader {
   policy: SpecialTokenPolicy;
   budget: { left: number };
+  /** The snapshots of JSON values of the previous call and of this one, by what was given (see `json`); undefined: none kept. */
+  snapshots: { before: Map<unknown, unknown>; now: Map<unknown, unknown> } | undefined;
   /** The per-field guard of each role (see `fieldGuard`), made once. */
   guards: Record<string, (s: string, path: ErrorPath) => string>;
 }
@@ -262,22 +264,41 @@ function text(r: Reader, s: string, at: ErrorPath, key: string, role: string): s
   return guard === undefined ? s : guard(s, [...at, key]);
 }
 
-/** A JSON value (tool arguments, tool output): snapshot as plain data, each string checked. */
-function json(r: Reader, v: unknown, path: ErrorPath, role: string): unknown {
-  return plainJson(v, path, { budget: r.budget, onString: guardFor(r, role) });
+/**
+ * A JSON value (tool arguments, tool output): snapshot as plain data, each string checked. When the
+ * reader keeps snapshots, the one `given` (the value, or the JSON string it was decoded from) had in
+ * the previous call is passed as `previous`: unchanged, it is given back (see `plainJson`), and the
+ * renderer has its JSON text already.
+ */
+function json(r: Reader, v: unknown, path: ErrorPath, role: string, given: unknown = v): unknown {
+  const kept = r.snapshots;
+  const copy = plainJson(v, path, { budget: r.budget, onString: guardFor(r, role), previous: kept?.before.get(given) });
+  if (kept !== undefined && copy !== null && typeof copy === "object") kept.now.set(given, copy);
+  return copy;
 }
+
+/** The snapshots of the renderer's previous call (`reuseSnapshots`), which never leave it. */
+let snapshotsBefore = new Map<unknown, unknown>();
 
 /**
  * Validates and normalises a conversation, applying the per-field special-token `policy` to every
  * string read (see `special-tokens.ts`). Throws `InvalidMessageError` naming the message index and
  * field for the first problem found; `SerializationError` for a JSON value that cannot be written;
- * `SpecialTokenError` for a token under `"reject"`.
+ * `SpecialTokenError` for a token under `"reject"`. `reuseSnapshots`: JSON values that did not change
+ * since the previous such call are the snapshots that call gave (for a renderer that keeps them to
+ * itself, as `renderPrompt` does: what it derives from a snapshot, its JSON text, can then be cached
+ * by the snapshot's identity).
  */
-export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy = "allow"): NormalizedMessage[] {
+export function normalizeMessages(messages: unknown, policy: SpecialTokenPolicy = "allow", reuseSnapshots = false): NormalizedMessage[] {
   if (!safeIsArray(messages)) {
     throw invalid(`expected an array of messages, got ${describeValue(messages)}`, ["messages"]);
   }
-  const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: {} };
+  let snapshots: Reader["snapshots"];
+  if (reuseSnapshots) {
+    snapshots = { before: snapshotsBefore, now: new Map() };
+    snapshotsBefore = snapshots.now; // (a call that fails half-way leaves fewer to reuse, never a wrong one)
+  }
+  const r: Reader = { policy, budget: { left: MAX_JSON_VALUES }, guards: {}, snapshots };
   const n = itemCount(r, messages, ["messages"]);
   const out: NormalizedMessage[] = [];
   for (let i = 0; i < n; i++) out.push(normalizeMessage(r, read(messages, i, ["messages"]), ["messages", i], i));
@@ -439,7 +460,7 @@ function decodeArguments(r: Reader, args: unknown, path: ErrorPath): Record<stri
   } else if (!isRecord(args)) {
     throw invalid(`expected an object or a JSON string, got ${describeValue(args)}`, path);
   }
-  const copy = json(r, value, path, "assistant");
+  const copy = json(r, value, path, "assistant", args);
   if (!isRecord(copy)) throw invalid(`expected an object or a JSON string (its toJSON() gave ${describeValue(copy)})`, path);
   return copy;
 }

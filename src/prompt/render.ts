@@ -51,6 +51,6 @@ function render(messages: readonly ChatMessage[], options: RenderOptions | undef
   // also cleaned on its own first, so that trimming sees the cleaned text.
   const strip = opts.specialTokens === "strip";
   if (strip) opts = guardOptionFields(opts, "strip");
-  const normalized = normalizeMessages(messages, strip ? "strip" : "allow");
+  const normalized = normalizeMessages(messages, strip ? "strip" : "allow", true);
   return [opts.dialect === "meta" ? renderMeta(normalized, opts) : renderHf(normalized, opts), opts.addBos];
 }

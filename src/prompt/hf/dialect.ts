@@ -22,27 +22,40 @@ const JSON_CALL_INSTRUCTIONS =
   "Do not use variables.\n\n";
 
 /**
- * The JSON text of the tool-definition snapshots of this render and of the previous one, by
- * snapshot: snapshots are never changed, and an unchanged definition gives the renderer back the
- * same snapshot (`resolveRenderOptions`), so an agent loop that passes the same tools every turn
+ * The JSON text of snapshots (`json.dumps` with `indent`) written in this render and in the previous
+ * one, by snapshot: snapshots are never changed, and an unchanged value gives the renderer back the
+ * same snapshot (tool definitions: `resolveRenderOptions`; call arguments and tool results:
+ * `normalizeMessages`), so an agent loop that passes the same tools and messages every turn
  * serialises them once. (Maps, not WeakMaps: V8 sweeps a WeakMap of short-lived keys slowly.)
  */
-let jsonBefore = new Map<object, string>();
-let jsonNow = new Map<object, string>();
+class JsonTexts {
+  #before = new Map<object, string>();
+  #now = new Map<object, string>();
+  constructor(readonly indent?: number) {}
 
-function toolJson(t: object): string {
-  let json = jsonNow.get(t) ?? jsonBefore.get(t);
-  if (json === undefined) {
-    json = snapshotJsonDumps(t, 4);
-    void (Number(json) | 0); // flattens the string in place (V8 builds it as a rope), once
+  /** A new render: the texts of the previous one are kept, older ones dropped. */
+  next(): void {
+    if (this.#now.size > 0) [this.#before, this.#now] = [this.#now, new Map()];
   }
-  jsonNow.set(t, json);
-  return json;
+
+  of(snapshot: object): string {
+    let json = this.#now.get(snapshot) ?? this.#before.get(snapshot);
+    if (json === undefined) {
+      json = snapshotJsonDumps(snapshot, this.indent);
+      void (Number(json) | 0); // flattens the string in place (V8 builds it as a rope), once
+    }
+    this.#now.set(snapshot, json);
+    return json;
+  }
 }
+
+const TOOL_JSON = new JsonTexts(4);
+const VALUE_JSON = new JsonTexts();
 
 /** Renders normalised messages as the official template does. */
 export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions): BuiltPrompt {
-  if (jsonNow.size > 0) [jsonBefore, jsonNow] = [jsonNow, new Map()];
+  TOOL_JSON.next();
+  VALUE_JSON.next();
   const out = new SegmentBuilder();
   const tools = opts.tools;
   const builtin = opts.builtinTools;
@@ -125,7 +138,8 @@ export function renderHf(input: NormalizedMessage[], opts: ResolvedRenderOptions
             at,
           );
         }
-        out.text(iterable ? snapshotJsonDumps(c) : pyStr(c as number | boolean | null), { path: at, role: "ipython", value: c });
+        const json = typeof c === "string" ? snapshotJsonDumps(c) : iterable ? VALUE_JSON.of(c as object) : pyStr(c as number | boolean | null);
+        out.text(json, { path: at, role: "ipython", value: c });
         out.special("<|eot_id|>");
         break;
       }
@@ -200,7 +214,7 @@ function writeTools(out: SegmentBuilder, tools: readonly object[], intro: string
   out.text(intro + JSON_CALL_INSTRUCTIONS);
   tools.forEach((t, i) => {
     const path = ["options", "tools", i];
-    out.text(toolJson(t), { path, value: t }).text("\n\n");
+    out.text(TOOL_JSON.of(t), { path, value: t }).text("\n\n");
   });
 }
 
@@ -232,7 +246,7 @@ function writeToolCall(out: SegmentBuilder, message: Extract<NormalizedMessage, 
     out.special("<|python_tag|>").text(`${call.name}.call(`).text(args.join(", "), source).text(")");
   } else {
     // The name satisfies isToolName (checked when the message was read): nothing to escape.
-    out.text(`{"name": "${call.name}", "parameters": `).text(snapshotJsonDumps(call.arguments), source).text("}");
+    out.text(`{"name": "${call.name}", "parameters": `).text(VALUE_JSON.of(call.arguments), source).text("}");
   }
   // builtin_tools defined means ipython mode: every call ends with <|eom_id|>.
   out.special(builtin !== null ? "<|eom_id|>" : "<|eot_id|>");
