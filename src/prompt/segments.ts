@@ -54,11 +54,13 @@ export interface BuiltPrompt {
  * can name the field(s) a special token came from.
  *
  * The prompt is kept as one string and the offsets of its special tokens, not as segment objects:
- * `renderPrompt` wants the string, and gets it with one scan for `<|` over the whole text.
+ * `renderPrompt` wants the string, and gets it checked with one scan for `<|` over its text pieces.
  */
 export class SegmentBuilder implements BuiltPrompt {
   /** The whole prompt so far, special tokens written as their text. */
   #text = "";
+  /** The text pieces alone, back to back: every text segment is a substring of it. */
+  #plain = "";
   /** Where each special token starts in `text`, and which it is. */
   readonly #specialAt: number[] = [];
   readonly #specials: SegmentTokenName[] = [];
@@ -71,6 +73,7 @@ export class SegmentBuilder implements BuiltPrompt {
   text(s: string, source?: TextSource): this {
     if (source !== undefined && s !== "") this.#sourced.push({ start: this.#text.length, end: this.#text.length + s.length, source });
     this.#text += s;
+    this.#plain += s;
     return this;
   }
 
@@ -139,19 +142,11 @@ export class SegmentBuilder implements BuiltPrompt {
   }
 
   string(): string {
-    const text = this.#text;
-    if (this.#policy === "allow") return text;
-    // Every "<|" of the prompt is one of the special tokens it wrote, or lies inside a text segment
-    // (no special token ends in "<", none holds "<|" but at its start): when all are the former, no
-    // text segment holds a token and the text is the prompt. Else the text segments are checked one
-    // by one, as `segments()` does.
-    const at = this.#specialAt;
-    let k = 0;
-    for (let i = text.indexOf("<|"); i !== -1; i = text.indexOf("<|", i + 2)) {
-      while (k < at.length && at[k]! < i) k++;
-      if (at[k] !== i) return joinSegments(this.segments());
-    }
-    return text;
+    // Every text segment is a substring of the pieces joined: when they hold no "<|", no text
+    // segment holds a special token, and the text is the prompt. Else (a token, or "<|" only where
+    // two pieces on either side of a special token meet) the text segments are checked one by one.
+    if (this.#policy === "allow" || !this.#plain.includes("<|")) return this.#text;
+    return joinSegments(this.segments());
   }
 
   /** Appends the text segment `text[from, to)`, checked unless the policy is "allow"; stripped to nothing, it is no segment. */
