@@ -3,11 +3,13 @@
  * once), on the same inputs, checked to produce the same string before timing.
  *
  * The tool-heavy input (5 tools and a call) is rendered three ways, because renderPrompt keeps the
- * JSON text of a tool definition it saw unchanged (see docs/performance.md):
+ * JSON text of a tool definition it saw unchanged (see docs/performance.md). Issue 15's words: warm
+ * (the same tools object on every call) and cold (a new tools array each call):
  * - warm: the same tools array every call, as an agent loop passes it;
- * - new array: a new array of the same definition objects every call (`[...tools]`);
- * - cold: a fresh deep copy of the definitions every call (made before each timed call, untimed),
- *   so nothing can be reused.
+ * - cold, new array: a new array of the same definition objects every call (`[...tools]`);
+ * - cold, fresh definitions: a deep copy of the definitions every call (made before each timed
+ *   call, untimed), so no tool definition can be reused.
+ * The messages are the same objects every call in all three (as an agent loop's earlier turns are).
  */
 import { Template } from "@huggingface/jinja";
 import { Bench } from "tinybench";
@@ -21,13 +23,13 @@ export interface RenderRow {
   jinjaOpsPerSec: number;
 }
 
-type ToolMode = "warm" | "new array" | "cold";
+type ToolMode = "warm" | "new array" | "fresh definitions";
 
 const INPUTS: Array<[label: string, id: string, tools: ToolMode]> = [
   ["small (3 messages)", "multi_turn_no_system", "warm"],
-  ["5 tools + call, warm", "custom_call_rich_arguments", "warm"],
-  ["5 tools + call, new array", "custom_call_rich_arguments", "new array"],
-  ["5 tools + call, cold", "custom_call_rich_arguments", "cold"],
+  ["5 tools + call, warm (same tools array)", "custom_call_rich_arguments", "warm"],
+  ["5 tools + call, cold: new array", "custom_call_rich_arguments", "new array"],
+  ["5 tools + call, cold: fresh definitions", "custom_call_rich_arguments", "fresh definitions"],
   ["40-message conversation", "long_40_turns", "warm"],
 ];
 
