@@ -138,15 +138,15 @@ function copyJson(w: Walk, v: unknown, depth: number, fromToJSON: boolean, prev?
         if (boxed !== NOT_BOXED) return copyJson(w, boxed, depth, true, prev);
       }
     }
-    if (w.open.includes(obj)) throw walkError(w, "circular reference");
+    // The containers being copied are open[0..depth) (entries past them are stale).
+    const open = w.open;
+    for (let j = 0; j < depth; j++) if (open[j] === obj) throw walkError(w, "circular reference");
     if (depth >= MAX_JSON_DEPTH) {
       w.at.length = Math.min(w.at.length, 20);
       throw walkError(w, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
-    w.open.push(obj);
-    const out = isArray ? copyArray(w, obj as unknown[], depth, prev) : copyRecord(w, obj as Record<string, unknown>, depth, prev);
-    w.open.pop();
-    return out;
+    open[depth] = obj;
+    return isArray ? copyArray(w, obj as unknown[], depth, prev) : copyRecord(w, obj as Record<string, unknown>, depth, prev);
   } catch (e) {
     if (isLlamaPromptError(e)) throw e;
     throw walkError(w, "could not be read (a getter, toJSON() or Proxy trap threw)", e);
