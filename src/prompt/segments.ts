@@ -54,13 +54,19 @@ export interface BuiltPrompt {
  * can name the field(s) a special token came from.
  *
  * The prompt is kept as one string and the offsets of its special tokens, not as segment objects:
- * `renderPrompt` wants the string, and gets it checked with one scan for `<|` over its text pieces.
+ * `renderPrompt` wants the string, and gets it checked by one look for `<|` at each piece of text
+ * as it is written (no segment objects, no second copy of the text).
  */
 export class SegmentBuilder implements BuiltPrompt {
   /** The whole prompt so far, special tokens written as their text. */
   #text = "";
-  /** The text pieces alone, back to back: every text segment is a substring of it. */
-  #plain = "";
+  /**
+   * Whether a text segment may hold "<|": some piece of text holds it, or a piece ending in "<" is
+   * followed by one starting with "|" with no special token between them.
+   */
+  #mayHoldToken = false;
+  /** The text written last ends in "<" (and no special token followed). */
+  #endsInLt = false;
   /** Where each special token starts in `text`, and which it is. */
   readonly #specialAt: number[] = [];
   readonly #specials: SegmentTokenName[] = [];
@@ -71,9 +77,13 @@ export class SegmentBuilder implements BuiltPrompt {
 
   /** Appends plain text; `source` says which input field it was written from (none: the dialect's own text). */
   text(s: string, source?: TextSource): this {
-    if (source !== undefined && s !== "") this.#sourced.push({ start: this.#text.length, end: this.#text.length + s.length, source });
+    if (s === "") return this;
+    if (source !== undefined) this.#sourced.push({ start: this.#text.length, end: this.#text.length + s.length, source });
     this.#text += s;
-    this.#plain += s;
+    // Every character of text is looked at here, once: "<|" in a text segment lies in one piece or
+    // spans the end of one and the start of the next.
+    this.#mayHoldToken ||= (this.#endsInLt && s.charCodeAt(0) === 0x7c) || s.includes("<|");
+    this.#endsInLt = s.charCodeAt(s.length - 1) === 0x3c;
     return this;
   }
 
@@ -109,6 +119,7 @@ export class SegmentBuilder implements BuiltPrompt {
     this.#specialAt.push(this.#text.length);
     this.#specials.push(token);
     this.#text += token;
+    this.#endsInLt = false;
     return this;
   }
 
@@ -142,10 +153,9 @@ export class SegmentBuilder implements BuiltPrompt {
   }
 
   string(): string {
-    // Every text segment is a substring of the pieces joined: when they hold no "<|", no text
-    // segment holds a special token, and the text is the prompt. Else (a token, or "<|" only where
-    // two pieces on either side of a special token meet) the text segments are checked one by one.
-    if (this.#policy === "allow" || !this.#plain.includes("<|")) return this.#text;
+    // No "<|" in any text segment: none holds a special token, and the text is the prompt. Else the
+    // text segments are checked one by one, as for `segments()`.
+    if (this.#policy === "allow" || !this.#mayHoldToken) return this.#text;
     return joinSegments(this.segments());
   }
 
