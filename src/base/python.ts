@@ -299,17 +299,8 @@ function jsonStyle(ensureAscii: boolean, indent: number | undefined): JsonStyle 
       throw new SerializationError(`${describeValue(v)} cannot be written as JSON`, [...at]);
     },
     key: (k) => pyJsonString(k, ensureAscii) + ": ",
-    keys: definedKeys,
+    keys: (obj) => Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] !== undefined),
   };
-}
-
-/** The keys of `obj` whose value is not `undefined` (a new array only when one is left out). */
-function definedKeys(obj: object): string[] {
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    if ((obj as Record<string, unknown>)[keys[i]!] === undefined) return keys.filter((k) => (obj as Record<string, unknown>)[k] !== undefined);
-  }
-  return keys;
 }
 
 const ESCAPES: Record<string, string> = {
