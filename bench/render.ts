@@ -8,8 +8,11 @@
  * - warm: the same tools array every call, as an agent loop passes it;
  * - cold, new array: a new array of the same definition objects every call (`[...tools]`);
  * - cold, fresh definitions: a deep copy of the definitions every call (made before each timed
- *   call, untimed), so no tool definition can be reused.
- * The messages are the same objects every call in all three (as an agent loop's earlier turns are).
+ *   call, untimed), as an agent that rebuilds its tool list every turn passes them: no definition
+ *   object is seen twice (equal content is still recognised, every property read);
+ * - cold, changed definitions: a deep copy with every description changed every call, so no JSON
+ *   text can be reused (the worst case).
+ * The messages are the same objects every call in all of them (as an agent loop's earlier turns are).
  */
 import { Template } from "@huggingface/jinja";
 import { Bench } from "tinybench";
@@ -23,13 +26,14 @@ export interface RenderRow {
   jinjaOpsPerSec: number;
 }
 
-type ToolMode = "warm" | "new array" | "fresh definitions";
+type ToolMode = "warm" | "new array" | "fresh definitions" | "changed definitions";
 
 const INPUTS: Array<[label: string, id: string, tools: ToolMode]> = [
   ["small (3 messages)", "multi_turn_no_system", "warm"],
   ["5 tools + call, warm (same tools array)", "custom_call_rich_arguments", "warm"],
   ["5 tools + call, cold: new array", "custom_call_rich_arguments", "new array"],
   ["5 tools + call, cold: fresh definitions", "custom_call_rich_arguments", "fresh definitions"],
+  ["5 tools + call, cold: changed definitions", "custom_call_rich_arguments", "changed definitions"],
   ["40-message conversation", "long_40_turns", "warm"],
 ];
 
@@ -41,8 +45,12 @@ export async function benchRender(time = 300): Promise<RenderRow[]> {
     const c = hfCases.find((x) => x.id === id) as HfCase;
     const options = hfOptions(c);
     const tools = options.tools ?? undefined;
+    let calls = 0;
+    const changed = () => structuredClone(tools!).map((t) => ({ ...t, description: `${calls++}` }));
     const optionsFor = (): PromptOptions =>
-      tools === undefined || mode === "warm" ? options : { ...options, tools: mode === "new array" ? [...tools] : structuredClone(tools) };
+      tools === undefined || mode === "warm"
+        ? options
+        : { ...options, tools: mode === "new array" ? [...tools] : mode === "fresh definitions" ? structuredClone(tools) : changed() };
     let current = optionsFor();
     const vars = { messages: c.messages, tools: c.tools ?? null, add_generation_prompt: c.add_generation_prompt ?? true, bos_token: "<|begin_of_text|>" };
     const ours = renderPrompt(c.messages, current);

@@ -290,3 +290,50 @@ describe("the argument and tool-result snapshots kept between renders", () => {
     }
   });
 });
+
+describe("tool definitions compared with the previous call's at the same index", () => {
+  const MESSAGES: ChatMessage[] = [{ role: "user", content: "What is the weather in Paris?" }];
+  const tool = (name: string, description: string) => ({
+    type: "function",
+    function: { name, description, parameters: { type: "object", properties: { city: { type: "string" } } as Record<string, unknown> } },
+  });
+  type Tool = ReturnType<typeof tool>;
+
+  it("fresh copies of edited definitions, every call, render as with no previous call", () => {
+    const edit = fc.oneof(
+      fc.record({ kind: fc.constant("description" as const), tool: fc.nat(3), text: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("zero", "one")) }),
+      fc.record({ kind: fc.constant("property" as const), tool: fc.nat(3), key: fc.constantFrom("city", "a", "__proto__", "1"), value: fc.jsonValue({ maxDepth: 2 }) }),
+      fc.record({ kind: fc.constant("delete" as const), tool: fc.nat(3), key: fc.constantFrom("city", "a", "__proto__", "1") }),
+      fc.record({ kind: fc.constant("reorder keys" as const), tool: fc.nat(3) }),
+      fc.record({ kind: fc.constant("swap" as const), tool: fc.nat(3) }),
+      fc.record({ kind: fc.constant("none" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 8 }), (edits) => {
+        let tools: Tool[] = [tool("t0", "zero"), tool("t1", "one"), tool("t2", "two")];
+        for (const e of edits) {
+          const next = structuredClone(tools);
+          if (e.kind !== "none") {
+            const i = e.tool % next.length;
+            const props = next[i]!.function.parameters.properties;
+            if (e.kind === "description") next[i]!.function.description = e.text;
+            else if (e.kind === "property") Object.defineProperty(props, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
+            else if (e.kind === "delete") delete props[e.key];
+            else if (e.kind === "reorder keys") next[i]!.function = { parameters: next[i]!.function.parameters, description: next[i]!.function.description, name: next[i]!.function.name };
+            else next.push(next.splice(i, 1)[0]!);
+          }
+          // What a render with nothing to reuse writes (tools: [] forgets the previous call's definitions).
+          renderPrompt(MESSAGES, { tools: [] });
+          const expected = renderPrompt(MESSAGES, { tools: structuredClone(next) });
+          // The call before (itself with nothing to reuse): the definitions before the edit, as fresh
+          // objects; then the edited ones.
+          renderPrompt(MESSAGES, { tools: [] });
+          renderPrompt(MESSAGES, { tools: structuredClone(tools) });
+          expect(renderPrompt(MESSAGES, { tools: next })).toBe(expected);
+          tools = next;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

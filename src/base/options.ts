@@ -171,9 +171,9 @@ export function checkToolName(name: unknown, path: ErrorPath, make: (message: st
  * One tool definition: an object that carries a valid name. Returns a plain-data snapshot of it
  * (`plainJson`: every property read once), so that what was checked is what is written.
  */
-function checkDefinition(given: unknown, path: ErrorPath, snapshots?: { before: Map<object, object>; now: Map<object, object> }): object {
+function checkDefinition(given: unknown, path: ErrorPath, snapshots?: Snapshots): object {
   if (!isRecord(given)) throw invalid(`expected a tool definition object, got ${describeValue(given)}`, path);
-  const previous = snapshots?.before.get(given);
+  const previous = snapshots === undefined ? undefined : (snapshots.before.get(given) ?? snapshots.list[path[path.length - 1] as number]);
   const t = plainJson(given, path, { previous });
   // The previous call's snapshot, given back unchanged, passed the checks below then.
   if (previous !== undefined && t === previous) {
@@ -198,20 +198,34 @@ const toolList =
  * The `tools` check for a renderer that keeps its snapshots to itself: a definition object that did
  * not change since the previous call gives back the snapshot it gave then (the same object; see
  * `plainJson`'s `previous`), so what the renderer derives from a snapshot (its JSON text) can be
- * cached by the snapshot's identity. Every property is still read on every call: a definition the
+ * cached by the snapshot's identity; so does a new definition object equal to the previous call's
+ * at the same index. Every property is still read on every call: a definition the
  * caller mutated gives a new snapshot. It remembers the definitions of its previous call only (a
  * Map, not a WeakMap: V8 sweeps a WeakMap of short-lived keys slowly, which made fresh definitions
  * on every call slower than no cache).
  */
 export function toolDefinitionsReusing(): Check {
   let before = new Map<object, object>();
+  let list: object[] = [];
   return (v, path) => {
     if (v === null) return null;
-    const snapshots = { before, now: new Map<object, object>() };
+    const snapshots: Snapshots = { before, now: new Map(), list };
     const out = arrayOf(v, path, "tool definitions", (t, at) => checkDefinition(t, at, snapshots));
     before = snapshots.now;
+    list = out as object[];
     return out;
   };
+}
+
+/**
+ * The previous call's snapshots, by definition object, and in order: a definition not seen then
+ * (a fresh copy, rebuilt every call) is compared with the one at its index, so that equal content
+ * still gives back the previous snapshot.
+ */
+interface Snapshots {
+  before: Map<object, object>;
+  now: Map<object, object>;
+  list: object[];
 }
 
 /**
