@@ -6,7 +6,8 @@
  * docs/hf-dialect.md lists them. What differs between releases is data (`versions.ts`), read here.
  */
 import { InvalidMessageError, InvalidOptionsError, TemplateError } from "../../base/errors.js";
-import { writeContent, type NormalizedContent, type NormalizedMessage } from "../messages.js";
+import { writeContent } from "../content.js";
+import type { NormalizedContent, NormalizedMessage } from "../message-types.js";
 import type { ResolvedRenderOptions } from "../options.js";
 import { pyStr, snapshotJsonDumps } from "../../base/python.js";
 import { isRecord } from "../../base/read.js";

@@ -12,7 +12,7 @@
  * left exactly as it is: for any conversation the template accepts, the option changes nothing.
  */
 import { InvalidMessageError } from "../../base/errors.js";
-import type { NormalizedMessage } from "../messages.js";
+import type { NormalizedMessage } from "../message-types.js";
 
 type ToolResult = Extract<NormalizedMessage, { kind: "tool_result" }>;
 

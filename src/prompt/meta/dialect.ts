@@ -12,7 +12,8 @@
  * - `tools` / `builtinTools` / `dateString` given → a system message is generated (see `systemPreamble`).
  */
 import { InvalidMessageError, InvalidOptionsError, type ErrorPath } from "../../base/errors.js";
-import { contentPieces, isTextParts, toolTextPieces, writeContent, type NormalizedMessage, type NormalizedToolCall } from "../messages.js";
+import { contentPieces, isTextParts, toolTextPieces, writeContent } from "../content.js";
+import type { NormalizedMessage, NormalizedToolCall } from "../message-types.js";
 import { metaToolOf, type MetaToolDefinition } from "./tools.js";
 import { toolDefinitionName, type ToolPromptFormat } from "../../base/options.js";
 import type { ResolvedRenderOptions } from "../options.js";
