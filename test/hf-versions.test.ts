@@ -331,6 +331,12 @@ describe("images and versions", () => {
     expect(stripped.match(/<\|image\|>/g)).toBeNull();
     expect(renderPrompt(m, { llamaVersion: "3.2-vision", specialTokens: "allow", dateString: "x" })).toContain("look: <|image|>");
     expect(renderPrompt(m, { llamaVersion: "3.2", dateString: "x" })).toContain("look: <|image|>");
+    // the meta dialect guards it too (its Vision prompts are read by the same tokenizer)
+    for (const msgs of [m, split]) {
+      expect(thrown(() => renderPrompt(msgs, { dialect: "meta", llamaVersion: "3.2-vision" }))).toBeInstanceOf(SpecialTokenError);
+      expect(renderPrompt(msgs, { dialect: "meta", llamaVersion: "3.2-vision", specialTokens: "strip" }).match(/<\|image\|>/g)).toBeNull();
+    }
+    expect(renderPrompt(m, { dialect: "meta", llamaVersion: "3.2" })).toContain("look: <|image|>");
   });
 
   it("Vision has no built-in tools either; parseOptionsFor derives none", () => {

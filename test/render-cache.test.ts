@@ -18,8 +18,15 @@ function tool(name: string, description: string) {
   };
 }
 
-/** What rendering a deep copy gives (no object of the caller's reaches the renderer). */
+/**
+ * What rendering a deep copy gives with nothing to reuse: no object of the caller's reaches the
+ * renderer, and two renders without tools first leave the renderer no earlier snapshot or JSON text
+ * (else a copy equal to the previous call's definitions would reuse them, and a stale cache would
+ * be compared with itself).
+ */
 function fresh(tools: unknown): string {
+  renderPrompt(MESSAGES);
+  renderPrompt(MESSAGES);
   return renderPrompt(MESSAGES, { tools: structuredClone(tools) as Array<Record<string, unknown>> });
 }
 

@@ -208,7 +208,12 @@ export function toolDefinitionsReusing(): Check {
   let before = new Map<object, object>();
   let list: object[] = [];
   return (v, path) => {
-    if (v === null) return null;
+    if (v === null) {
+      // No tools in this call: nothing of the previous call's definitions is kept alive.
+      before = new Map();
+      list = [];
+      return null;
+    }
     const snapshots: Snapshots = { before, now: new Map(), list };
     const out = arrayOf(v, path, "tool definitions", (t, at) => checkDefinition(t, at, snapshots));
     before = snapshots.now;

@@ -1,8 +1,10 @@
 /**
- * The one walk over nested JSON values: every serialiser that writes one (Python's `json.dumps`,
- * `repr`, Jinja's sorted `tojson`, the python-list call format) and every check that visits one (the
- * parser's "would these arguments render back") goes through {@link walkJson}, which owns the depth
- * guard, the cycle guard and the path of the value being visited. A {@link JsonStyle} says how
+ * The one walk over nested JSON values that are not snapshots: the serialisers that write one
+ * (Python's `json.dumps`, `repr`, Jinja's sorted `tojson`, the python-list call format) and the
+ * parser's check that arguments would render back go through {@link walkJson}, which owns the depth
+ * guard, the cycle guard and the path of the value being visited. (Caller input is read once by
+ * `plainJson`, whose snapshot walk has the same guards; a snapshot, already checked, is written by
+ * `snapshotJsonDumps` without them.) A {@link JsonStyle} says how
  * values and keys are written; the walk writes the brackets and separators.
  */
 import { SerializationError } from "./errors.js";

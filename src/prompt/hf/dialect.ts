@@ -34,9 +34,12 @@ class JsonTexts {
   #now = new Map<object, string>();
   constructor(readonly indent?: number) {}
 
-  /** A new render: the texts of the previous one are kept, older ones dropped. */
+  /**
+   * A new render: the texts of the previous one are kept, older ones dropped — also after a render
+   * that wrote none (a conversation without tools keeps nothing of one with them alive).
+   */
   next(): void {
-    if (this.#now.size > 0) [this.#before, this.#now] = [this.#now, new Map()];
+    [this.#before, this.#now] = [this.#now, this.#before.size === 0 ? this.#before : new Map()];
   }
 
   of(snapshot: object): string {

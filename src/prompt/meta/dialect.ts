@@ -21,6 +21,7 @@ import { pyJsonDumps, pyStr } from "../../base/python.js";
 import { walkJson, type JsonStyle } from "../../base/walk.js";
 import { SegmentBuilder, type BuiltPrompt, type Piece } from "../segments.js";
 import { dayMonthYear } from "../date.js";
+import { VISION_TOKENS } from "../special-tokens.js";
 import { builtinToolsText, functionTagToolsText, jsonToolsText, META_BUILTIN_TOOLS, pythonListToolsText } from "./system-prompts.js";
 
 export type { ToolPromptFormat };
@@ -75,7 +76,8 @@ export function renderMeta(messages: NormalizedMessage[], opts: ResolvedRenderOp
   }
 
   if (opts.addGenerationPrompt) out.header("assistant");
-  return out.finish(opts.specialTokens);
+  // Llama 3.2 Vision's tokenizer also reads `<|image|>` as a special token: guarded like the others.
+  return out.finish(opts.specialTokens, opts.llamaVersion === "3.2-vision" ? VISION_TOKENS : undefined);
 }
 
 const TOOLS_SOURCE = { path: ["options", "tools"] };
