@@ -8,7 +8,7 @@
  */
 import { Bench } from "tinybench";
 import { createStreamParser, parseAssistantOutput } from "../src/index.js";
-import { CharScanner, MarkScanner } from "./baselines.js";
+import { CharScanner, KeepingScanner, MarkScanner } from "./baselines.js";
 
 const PARAGRAPH =
   "Llama 3.1 supports tool calling: the model writes a JSON object, a built-in call or Python code, " +
@@ -52,9 +52,10 @@ function streamed(parts: string[]): void {
   if (!ended) throw new Error("no end event");
 }
 
-function scanned(parts: string[], scanner: { push(chunk: string): number; found: number }): void {
+function scanned(parts: string[], scanner: { push(chunk: string): number; found: number; text?(): string }): void {
   for (const c of parts) scanner.push(c);
   if (scanner.found === 0) throw new Error("the baseline found no mark");
+  if (scanner.text !== undefined && scanner.text().length === 0) throw new Error("the baseline kept no text");
 }
 
 function naive(parts: string[]): void {
@@ -73,6 +74,8 @@ export interface ParseRun {
   /** The baselines, fed the same 4-character chunks. */
   markScanMs: number;
   charScanMs: number;
+  /** The indexOf scan that also keeps the text as the parser keeps content. */
+  keepingScanMs: number;
 }
 
 /** One run: every size, the parser and the baselines interleaved. */
@@ -88,6 +91,7 @@ export async function benchParse(sizes = [1 << 20, 2 << 20, 4 << 20]): Promise<P
       markScanMs: await time(() => scanned(parts, new MarkScanner()), 5),
       streamedMs: await time(() => streamed(parts), 5),
       charScanMs: await time(() => scanned(parts, new CharScanner()), 5),
+      keepingScanMs: await time(() => scanned(parts, new KeepingScanner()), 5),
       wholeMs: await time(() => void parseAssistantOutput(text, OPTIONS), 5),
     });
   }
