@@ -4,21 +4,16 @@
  * the peer range of `ai` covers 6 and 7.
  */
 import { generateText, stepCountIs, streamText, tool } from "ai-v7";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { renderPrompt, type ChatMessage } from "llama-prompt-format";
 import type { CompletionBackend } from "llama-prompt-format/backends";
 import { createLlamaModel } from "llama-prompt-format/ai-sdk";
-import type { ModelServer } from "./helpers/llama-servers.js";
-import { jsonCall, promptOf, serve } from "./helpers/framework-servers.js";
+import { jsonCall, promptOf, serverPerTest } from "./helpers/framework-servers.js";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-let servers: ModelServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const serve = serverPerTest();
 
 const weatherParameters = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
 const weatherDef = { type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: weatherParameters } };
@@ -42,7 +37,6 @@ describe("ai 7", () => {
           ["Oslo 12, Rome 19, Lima 19.", "<|eot_id|>"],
         ],
       },
-      servers,
     );
     const log: string[] = [];
     const result = await generateText({ model: createLlamaModel(backend), tools: tools(log), stopWhen: stepCountIs(5), prompt: "Three cities?" });
@@ -60,7 +54,7 @@ describe("ai 7", () => {
   });
 
   it("streamText: tool input deltas concatenate to the input; abort ends the stream and cancels the request", async () => {
-    const { backend } = await serve("tgi", { output: [], turns: [[jsonCall("get_weather", { city: "Zürich" }), "<|eot_id|>"], ["Wet.", "<|eot_id|>"]] }, servers);
+    const { backend } = await serve("tgi", { output: [], turns: [[jsonCall("get_weather", { city: "Zürich" }), "<|eot_id|>"], ["Wet.", "<|eot_id|>"]] });
     const deltas: Record<string, string> = {};
     let input: unknown;
     for await (const p of streamText({ model: createLlamaModel(backend), tools: tools([]), stopWhen: stepCountIs(2), prompt: "?" }).fullStream) {
@@ -70,7 +64,7 @@ describe("ai 7", () => {
     expect(Object.values(deltas)).toEqual(['{"city": "Zürich"}']);
     expect(input).toEqual({ city: "Zürich" });
 
-    const long = await serve("tgi", { output: [Array.from({ length: 200 }, (_, i) => `w${i}`).join(" "), "<|eot_id|>"] }, servers);
+    const long = await serve("tgi", { output: [Array.from({ length: 200 }, (_, i) => `w${i}`).join(" "), "<|eot_id|>"] });
     const signals: AbortSignal[] = [];
     const watched: CompletionBackend = { name: "tgi", stream: (r) => (signals.push(r.signal!), long.backend.stream(r)) };
     const controller = new AbortController();

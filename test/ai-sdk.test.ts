@@ -8,25 +8,18 @@
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from "ai";
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, isLlamaPromptError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
 import { BackendStreamError, type CompletionBackend } from "llama-prompt-format/backends";
 import { createLlamaModel, llama } from "llama-prompt-format/ai-sdk";
-import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
-import { jsonCall, promptOf, serve as serveOn, type ServerKind } from "./helpers/framework-servers.js";
+import { countBos } from "./helpers/llama-servers.js";
+import { jsonCall as call, promptOf, serverPerTest, type ServerKind } from "./helpers/framework-servers.js";
 
 // The warnings are asserted on results; the AI SDK need not also log them.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-let servers: ModelServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-type Kind = ServerKind;
-const serve = (kind: Kind, script: Script) => serveOn(kind, script, servers);
+const serve = serverPerTest();
 
 
 const weatherSchema = z.object({ city: z.string() });
@@ -56,9 +49,8 @@ function weatherTools(log: string[] = []) {
   };
 }
 
-const call = jsonCall;
 
-describe.each<Kind>(["tgi", "vllm", "llamacpp"])("generateText on %s", (kind) => {
+describe.each<ServerKind>(["tgi", "vllm", "llamacpp"])("generateText on %s", (kind) => {
   it("runs a three-step loop (call → result → call → result → answer) with zod tools; every prompt is the rendered conversation", async () => {
     const { server, backend } = await serve(kind, {
       output: [],

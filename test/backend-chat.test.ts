@@ -24,7 +24,7 @@ import {
 import { renderPrompt } from "../src/prompt/render.js";
 import { startTgi, type ModelServer } from "./helpers/llama-servers.js";
 import { startReplayServer, type ReplayServer } from "./helpers/replay-server.js";
-import { errorOf } from "./helpers/thrown.js";
+import { errorOf, thrown } from "./helpers/thrown.js";
 
 const messages = [{ role: "user" as const, content: "Weather in Oslo?" }];
 const weather = {
@@ -355,12 +355,7 @@ describe("backend configs", () => {
     [{ baseURL: "http://x", model: "m" }, ["config", "model"]],
     ["http://x", ["config"]],
   ])("tgiBackend(%j) throws InvalidArgumentError at %j", (config, path) => {
-    let e: unknown;
-    try {
-      tgiBackend(config as never);
-    } catch (x) {
-      e = x;
-    }
+    const e = thrown(() => tgiBackend(config as never));
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as InvalidArgumentError).path).toEqual(path);
   });

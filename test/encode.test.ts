@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
+import { thrown } from "./helpers/thrown.js";
 import { defineTools } from "../src/tools/define-tools.js";
 import { encodeSegments, TokenizerError } from "../src/prompt/encode.js";
 import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
@@ -369,12 +370,7 @@ describe("encodeSegments validation", () => {
 
   it.each([["null", null], ["a string", "encode"], ["an object", {}]])("refuses %s as encodeText with InvalidArgumentError", (_label, value) => {
     for (const segs of [[], segments]) {
-      let e: unknown;
-      try {
-        encodeSegments(segs, value as never);
-      } catch (err) {
-        e = err;
-      }
+      const e = thrown(() => encodeSegments(segs, value as never));
       expect(e).toBeInstanceOf(InvalidArgumentError);
       expect((e as InvalidArgumentError).code).toBe("INVALID_ARGUMENT");
       expect((e as InvalidArgumentError).path).toEqual(["encodeText"]);

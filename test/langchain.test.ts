@@ -5,25 +5,17 @@
  */
 import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError, InvalidMessageError, InvalidOptionsError, renderPrompt, type ChatMessage, type PromptOptions } from "llama-prompt-format";
 import type { CompletionBackend } from "llama-prompt-format/backends";
 import { ChatLlama, fromLangChainMessages } from "llama-prompt-format/langchain";
-import { countBos, type ModelServer, type Script } from "./helpers/llama-servers.js";
-import { jsonCall, promptOf, serve as serveOn, type ServerKind } from "./helpers/framework-servers.js";
+import { countBos } from "./helpers/llama-servers.js";
+import { jsonCall as call, promptOf, serverPerTest, type ServerKind } from "./helpers/framework-servers.js";
 
-let servers: ModelServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-type Kind = ServerKind;
-const serve = (kind: Kind, script: Script) => serveOn(kind, script, servers);
+const serve = serverPerTest();
 
 
-const call = jsonCall;
 
 const getWeather = tool(async ({ city }) => JSON.stringify({ city, temperature: city === "Oslo" ? 12 : 19 }), {
   name: "get_weather",
@@ -34,7 +26,7 @@ const getWeather = tool(async ({ city }) => JSON.stringify({ city, temperature: 
 const weatherParameters = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
 const weatherDef = { type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: weatherParameters } };
 
-describe.each<Kind>(["tgi", "vllm", "llamacpp"])("ChatLlama on %s", (kind) => {
+describe.each<ServerKind>(["tgi", "vllm", "llamacpp"])("ChatLlama on %s", (kind) => {
   it("invoke: text, usage and the rendered prompt", async () => {
     const { server, backend } = await serve(kind, { output: ["Hello! How can I help?", "<|eot_id|>"] });
     const model = new ChatLlama({ backend, dateString: "02 Mar 2025" });

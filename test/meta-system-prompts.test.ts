@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { thrown } from "./helpers/thrown.js";
 import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
 import {
   builtinToolsPrompt,
@@ -147,12 +148,7 @@ describe("generator input validation", () => {
   const weather = fixtures.tests.find((t) => t.test === "test_llama_3_2_system_zero_shot")!.tools!;
 
   const invalid = (f: () => unknown, path?: (string | number)[]): InvalidOptionsError => {
-    let e: unknown;
-    try {
-      f();
-    } catch (err) {
-      e = err;
-    }
+    const e = thrown(f);
     expect(e).toBeInstanceOf(InvalidOptionsError);
     expect((e as InvalidOptionsError).code).toBe("INVALID_OPTIONS");
     if (path) expect((e as InvalidOptionsError).path).toEqual(path);
@@ -160,12 +156,7 @@ describe("generator input validation", () => {
   };
   /** A positional argument other than options (the tool list, a date): InvalidArgumentError. */
   const invalidArg = (f: () => unknown, path: (string | number)[]): void => {
-    let e: unknown;
-    try {
-      f();
-    } catch (err) {
-      e = err;
-    }
+    const e = thrown(f);
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as InvalidArgumentError).path).toEqual(path);
   };
@@ -256,12 +247,7 @@ describe("Meta ↔ OpenAI tool conversion", () => {
   it("conversion options follow the shared options model: unknown keys (the old `lossy`) are errors", () => {
     const tool = { type: "function", function: { name: "f", parameters: { type: "object", properties: { x: { type: "string", enum: ["a"] } } } } };
     for (const f of [() => openAIToolToMeta(tool, { lossy: true } as never), () => toMetaTool(tool, { lossy: true } as never)]) {
-      let e: unknown;
-      try {
-        f();
-      } catch (err) {
-        e = err;
-      }
+      const e = thrown(f);
       expect(e).toBeInstanceOf(InvalidOptionsError);
       expect((e as InvalidOptionsError).path).toEqual(["options", "lossy"]);
     }

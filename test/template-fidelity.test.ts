@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidOptionsError, SpecialTokenError, type ChatMessage } from "../src/index.js";
-import { renderWithTemplate, TemplateRenderError, type TemplateRenderOptions } from "../src/template/index.js";
-import { fixturesDir, type HfCase } from "./helpers/hf-fixtures.js";
+import { renderWithTemplate, TemplateRenderError } from "../src/template/index.js";
+import { fixturesDir, hfOptions, type HfCase } from "./helpers/hf-fixtures.js";
 import { thrown } from "./helpers/thrown.js";
 
 const dir = join(fixturesDir, "template-fidelity");
@@ -68,19 +68,10 @@ for (const c of cases) {
   if (stringContent && !KNOWN[VISION]?.[c.id] && c.id !== "tool_result_bool") known([VISION], c.id, "stringLoop");
 }
 
-function options(c: HfCase): TemplateRenderOptions {
-  return {
-    tools: c.tools,
-    builtinTools: c.builtin_tools as TemplateRenderOptions["builtinTools"],
-    dateString: c.date_string,
-    toolsInUserMessage: c.tools_in_user_message,
-    addGenerationPrompt: c.add_generation_prompt,
-  };
-}
 
 function render(template: string, c: HfCase): string | { error: string } {
   try {
-    return renderWithTemplate(templateText(template), c.messages, options(c));
+    return renderWithTemplate(templateText(template), c.messages, hfOptions(c));
   } catch (e) {
     return { error: (e as Error).message };
   }
@@ -115,7 +106,7 @@ describe("renderWithTemplate vs Python Jinja2 on every reference template", () =
           });
         } else {
           it(`refuses ${c.id} as Python does (${ref.error})`, () => {
-            expect(thrown(() => renderWithTemplate(templateText(t), c.messages, options(c)))).toBeInstanceOf(TemplateRenderError);
+            expect(thrown(() => renderWithTemplate(templateText(t), c.messages, hfOptions(c)))).toBeInstanceOf(TemplateRenderError);
           });
         }
       }
