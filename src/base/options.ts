@@ -204,14 +204,17 @@ const toolList =
  * Map, not a WeakMap: V8 sweeps a WeakMap of short-lived keys slowly, which made fresh definitions
  * on every call slower than no cache).
  */
-export function toolDefinitionsReusing(): Check {
+export function toolDefinitionsReusing(): Check & { forget(): void } {
   let before = new Map<object, object>();
   let list: object[] = [];
-  return (v, path) => {
+  /** A call without tools: nothing of the previous call's definitions is kept alive. */
+  const forget = () => {
+    before = new Map();
+    list = [];
+  };
+  const check: Check = (v, path) => {
     if (v === null) {
-      // No tools in this call: nothing of the previous call's definitions is kept alive.
-      before = new Map();
-      list = [];
+      forget();
       return null;
     }
     const snapshots: Snapshots = { before, now: new Map(), list };
@@ -220,6 +223,7 @@ export function toolDefinitionsReusing(): Check {
     list = out as object[];
     return out;
   };
+  return Object.assign(check, { forget });
 }
 
 /**

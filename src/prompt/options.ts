@@ -78,8 +78,8 @@ export function resolveRenderOptions(
   reuseSnapshots = false,
 ): ResolvedRenderOptions {
   const o = readOptions(options, keys, ["options"], reuseSnapshots ? REUSING : {});
-  // No tools in this call: the check did not run; told so, it keeps nothing of the previous call's.
-  if (reuseSnapshots && o.tools === undefined) REUSING.tools(null, ["options", "tools"]);
+  // No tools in this call (the check did not run): keep nothing of the previous call's.
+  if (reuseSnapshots && o.tools === undefined) REUSING.tools.forget();
   if (o.dialect !== "meta") {
     for (const k of META_ONLY) {
       if (o[k] !== undefined) throw new InvalidOptionsError(`only the meta dialect reads this option; pass dialect: "meta"`, ["options", k]);

@@ -39,7 +39,10 @@ class JsonTexts {
    * that wrote none (a conversation without tools keeps nothing of one with them alive).
    */
   next(): void {
-    [this.#before, this.#now] = [this.#now, this.#before.size === 0 ? this.#before : new Map()];
+    const older = this.#before;
+    older.clear();
+    this.#before = this.#now;
+    this.#now = older;
   }
 
   of(snapshot: object): string {
