@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { thrown } from "./helpers/thrown.js";
 import { defineTools } from "../src/tools/define-tools.js";
 import { encodeSegments, TokenizerError } from "../src/prompt/encode.js";
-import { InvalidArgumentError, InvalidOptionsError } from "../src/base/errors.js";
+import { InvalidArgumentError } from "../src/base/errors.js";
 import { renderPrompt, renderSegments, type PromptOptions } from "../src/prompt/render.js";
 import type { ChatMessage } from "../src/prompt/messages.js";
 import { SPECIAL_TOKENS, isSpecialTokenId } from "../src/base/tokens.js";

@@ -28,7 +28,6 @@ const VLLM = "vllm.tool_chat_template_llama3.1_json.jinja";
 const LLAMACPP_TEST = "llamacpp.test-chat-template.Llama-3.jinja";
 const OLLAMA = "ollama.templates.llama3-instruct.jinja";
 const ALL = [V31, V32, V33, VISION, TGI, VLLM, LLAMACPP_TEST, OLLAMA];
-const OFFICIAL_TRIM = [V31, V32, V33, TGI];
 
 /** Where @huggingface/jinja 0.5.x differs from Python Jinja2 (docs/template.md, "Engine differences"). */
 const WHY = {

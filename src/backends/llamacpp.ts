@@ -20,7 +20,6 @@
  * - Constrained output: `json_schema` (converted to a GBNF grammar by the server).
  */
 import { isSpecialTokenId, specialTokenName } from "../base/tokens.js";
-import type { TokenChunk } from "../parse/types.js";
 import { BackendStreamError } from "./errors.js";
 import {
   checkExtraParameters,

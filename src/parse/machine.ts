@@ -19,7 +19,7 @@
  * at k" only where the slow path would give it up at k.
  */
 import { IncompleteToolCallError, InvalidOptionsError, ToolCallTooLargeError, describeValue, type LlamaPromptError } from "../base/errors.js";
-import { Candidate, DONE, FAIL, MORE, probe, TOO_LARGE, type CallFormat, type CallSink, type Outcome, type Started } from "./formats/candidate.js";
+import { Candidate, FAIL, MORE, probe, TOO_LARGE, type CallFormat, type CallSink, type Outcome, type Started } from "./formats/candidate.js";
 import { openCode } from "./formats/code.js";
 import { CALL_FORMATS } from "./formats/index.js";
 import { Pos, type ResolvedParseOptions } from "./options.js";

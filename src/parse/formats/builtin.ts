@@ -11,7 +11,7 @@
  */
 import { BuiltinArgsScanner, parseBuiltinArgsToEnd } from "../scan/builtin-args.js";
 import { allWs, isWsAt } from "../scan/chars.js";
-import { Candidate, MORE, STOP, type CallFormat, type CallSink, type Opening, type Outcome } from "./candidate.js";
+import { Candidate, MORE, STOP, type CallFormat, type Outcome } from "./candidate.js";
 
 const CALL = ".call(";
 

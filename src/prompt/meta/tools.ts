@@ -3,7 +3,7 @@
  * `{ tool_name, description, parameters: { name: { param_type, description, required, default } } }`,
  * its validation, and conversion from/to OpenAI-style JSON Schema tools.
  */
-import { describeValue, formatPath, InvalidOptionsError, LlamaPromptError, textOf, type ErrorPath } from "../../base/errors.js";
+import { describeValue, formatPath, LlamaPromptError, textOf, type ErrorPath } from "../../base/errors.js";
 import { isRecord, safeIsArray } from "../../base/read.js";
 import { plainJson } from "../../base/python.js";
 import { readOptions, type FunctionToolDefinition, type MetaToolDefinition, type MetaToolParamDefinition, type OptionCheck } from "../../base/options.js";
